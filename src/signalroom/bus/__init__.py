@@ -1,0 +1,1 @@
+"""The live bus: fan-out of new posts and rollup updates to web nodes and screens."""

@@ -1,0 +1,148 @@
+"""The plain data every stage passes along: raw items, posts, enrichment, topics, rollups.
+
+All are frozen msgspec Structs (cheap to build, fast to encode). Instants are UTC epoch
+seconds (``float``). This module imports nothing of ours but ``errors``-free foundation
+and must never do I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+SentimentLabel = Literal["negative", "neutral", "positive"]
+TopicKind = Literal["brand", "competitor", "campaign", "risk"]
+Bucket = Literal["minute", "hour", "day"]
+
+SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
+TOPIC_KINDS: tuple[TopicKind, ...] = ("brand", "competitor", "campaign", "risk")
+BUCKET_SECONDS: dict[Bucket, int] = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+class RawItem(msgspec.Struct, frozen=True):
+    """What a source yields: the payload as received, untouched, and where it stands.
+
+    ``checkpoint`` is the source's resume point *after* this item; the pipeline stores it
+    only once every item before it has been committed.
+    """
+
+    source: str
+    """The source kind: ``demo``, ``bluesky``, ``mastodon``, ``rss``, ``webhook``, ``file``..."""
+    payload: bytes
+    received_at: float
+    checkpoint: str | None = None
+
+
+class Author(msgspec.Struct, frozen=True):
+    handle: str
+    name: str = ""
+    followers: int = 0
+
+
+class Engagement(msgspec.Struct, frozen=True):
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+
+
+class Post(msgspec.Struct, frozen=True):
+    """One normalised item. Its stable identity is ``(source, native_id)``."""
+
+    source: str
+    native_id: str
+    url: str
+    author: Author
+    text: str
+    created_at: float
+    received_at: float
+    title: str = ""
+    engagement: Engagement = msgspec.field(default_factory=Engagement)
+    reply_to: str | None = None
+    """Post id (``source:native_id``) of the parent this post replies to."""
+    quote_of: str | None = None
+    """Post id of the post this one quotes."""
+    repost_of: str | None = None
+    """Post id of the original when this item is a plain repost (share/boost/retweet)."""
+    media: tuple[str, ...] = ()
+    lang_hint: str | None = None
+    """The language the source declares, if any (a hint; detection decides)."""
+
+    @property
+    def id(self) -> str:
+        return post_id(self.source, self.native_id)
+
+
+def post_id(source: str, native_id: str) -> str:
+    """The public id of a post: ``source:native_id``."""
+    return f"{source}:{native_id}"
+
+
+class Sentiment(msgspec.Struct, frozen=True):
+    label: SentimentLabel
+    score: float
+    """In [-1, 1]: -1 very negative, 0 neutral, 1 very positive."""
+
+
+class Enrichment(msgspec.Struct, frozen=True):
+    """What the pipeline learned about a post. ``model_version`` names the models used."""
+
+    lang: str
+    """ISO 639-1 code, or ``und`` when undetermined."""
+    lang_confidence: float
+    sentiment: Sentiment
+    hashtags: tuple[str, ...]
+    mentions: tuple[str, ...]
+    links: tuple[str, ...]
+    reach: int
+    model_version: str
+
+
+class EnrichedPost(msgspec.Struct, frozen=True):
+    """A post with what the pipeline added: its enrichment and the topics it matched."""
+
+    post: Post
+    enrichment: Enrichment
+    topics: tuple[int, ...]
+
+
+class Reject(msgspec.Struct, frozen=True):
+    """An item that could not become a post, kept with its raw payload and the reason."""
+
+    source: str
+    reason: str
+    payload: bytes
+    received_at: float
+
+
+class Topic(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    query: str
+    kind: TopicKind
+    color: str
+    created_at: float
+    updated_at: float
+
+
+class TopicDraft(msgspec.Struct, frozen=True):
+    """A topic as a user writes it, before the store gives it an id."""
+
+    name: str
+    query: str
+    kind: TopicKind = "brand"
+    color: str = "#4f9dff"
+
+
+class Rollup(msgspec.Struct, frozen=True):
+    """Per topic per bucket: what charts read. ``bucket_start`` is epoch seconds."""
+
+    topic_id: int
+    bucket_start: float
+    volume: int
+    negative: int
+    neutral: int
+    positive: int
+    sentiment_sum: float
+    reach: int

@@ -1,0 +1,1 @@
+"""Connectors that yield raw items with resumable checkpoints (``base``), and the demo."""

@@ -1,0 +1,1 @@
+"""Persistence: the Store contract (``base``) and its backends (``sqlite``; later ``postgres``)."""

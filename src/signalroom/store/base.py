@@ -1,0 +1,150 @@
+"""The Store contract: what every backend (SQLite by default, PostgreSQL later) must do.
+
+Callers depend on this protocol only; ``service.py`` picks the backend. Methods are
+synchronous and thread-safe: the pipeline's single writer thread calls ``write_batch``;
+web handlers and commands read from their own threads. Must not import a backend.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+from signalroom.models import (
+    Bucket,
+    EnrichedPost,
+    Reject,
+    Rollup,
+    SentimentLabel,
+    Topic,
+    TopicDraft,
+)
+
+
+class WriteBatch(msgspec.Struct, frozen=True):
+    """One transaction's worth of pipeline output.
+
+    ``checkpoints`` maps a source name to the resume point reached once everything in this
+    batch (and every batch before it) is committed.
+    """
+
+    posts: tuple[EnrichedPost, ...] = ()
+    rejects: tuple[Reject, ...] = ()
+    checkpoints: tuple[tuple[str, str], ...] = ()
+
+
+class WriteResult(msgspec.Struct, frozen=True):
+    """What a committed batch changed.
+
+    ``inserted`` holds the posts that were new (duplicates of stored posts are left out);
+    ``rollups`` holds the current totals of every minute rollup row the batch touched.
+    """
+
+    inserted: tuple[EnrichedPost, ...]
+    duplicates: int
+    rejects: int
+    rollups: tuple[Rollup, ...]
+
+
+class PostQuery(msgspec.Struct, frozen=True):
+    """Filters for listing posts, newest first (by ``created_at``, then id)."""
+
+    topic_id: int | None = None
+    since: float | None = None
+    until: float | None = None
+    sentiment: SentimentLabel | None = None
+    lang: str | None = None
+    source: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+    """Opaque: the ``next_cursor`` of the previous page."""
+
+
+class PostPage(msgspec.Struct, frozen=True):
+    items: tuple[EnrichedPost, ...]
+    next_cursor: str | None
+
+
+class StoredReject(msgspec.Struct, frozen=True):
+    id: int
+    source: str
+    reason: str
+    payload: bytes
+    received_at: float
+
+
+class StoreStats(msgspec.Struct, frozen=True):
+    posts: int
+    rejects: int
+    topics: int
+    newest_post_at: float | None
+
+
+class Store(Protocol):
+    """Everything Signalroom keeps. Idempotent on ``(source, native_id)``."""
+
+    def close(self) -> None:
+        """Release connections. Further calls are errors."""
+        ...
+
+    # -- pipeline writes -------------------------------------------------------------
+    def write_batch(self, batch: WriteBatch) -> WriteResult:
+        """Store posts (ignoring ones already stored), their topic matches, rejects,
+        minute rollups of the new posts, and checkpoints: all in one transaction."""
+        ...
+
+    def get_checkpoint(self, source: str) -> str | None:
+        ...
+
+    def purge_posts_before(self, instant: float) -> int:
+        """Delete raw posts created before ``instant`` (rollups stay); return how many."""
+        ...
+
+    # -- topics ------------------------------------------------------------------------
+    def list_topics(self) -> list[Topic]:
+        ...
+
+    def get_topic(self, topic_id: int) -> Topic:
+        """Raises NotFoundError."""
+        ...
+
+    def create_topic(self, draft: TopicDraft, now: float) -> Topic:
+        """Raises ConflictError when the name is taken."""
+        ...
+
+    def update_topic(self, topic_id: int, draft: TopicDraft, now: float) -> Topic:
+        """Raises NotFoundError or ConflictError."""
+        ...
+
+    def delete_topic(self, topic_id: int) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    # -- reads ---------------------------------------------------------------------------
+    def query_posts(self, query: PostQuery) -> PostPage:
+        """Raises ValidationError for a malformed cursor."""
+        ...
+
+    def get_post(self, post_id: str) -> EnrichedPost:
+        """Raises NotFoundError."""
+        ...
+
+    def query_rollups(
+        self,
+        topic_ids: tuple[int, ...] | None,
+        since: float,
+        until: float,
+        bucket: Bucket,
+    ) -> list[Rollup]:
+        """Rollups with ``since <= bucket_start < until``, summed into ``bucket``-sized
+        buckets, ordered by topic then time. ``None`` means every topic. Empty buckets
+        are absent."""
+        ...
+
+    def list_rejects(self, limit: int = 100, source: str | None = None) -> list[StoredReject]:
+        """Newest first."""
+        ...
+
+    def stats(self) -> StoreStats:
+        ...
