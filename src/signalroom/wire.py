@@ -1,0 +1,108 @@
+"""The JSON shapes Signalroom shows the outside world: posts, topics, rollups, live events.
+
+One place, so the HTTP API and the live bus say the same thing. Times go out as ISO 8601
+UTC strings. Builds plain dicts/bytes only; no I/O.
+
+Live events (one JSON object per WebSocket text frame, ``type`` first):
+
+- ``{"type": "hello", "server_time": ISO}`` on connect
+- ``{"type": "posts", "items": [post, ...]}`` newly stored posts, oldest first
+- ``{"type": "rollups", "bucket": "minute", "items": [rollup, ...]}`` the current totals
+  of every minute bucket that changed
+- ``{"type": "gap", "dropped": N}`` the subscriber fell behind; refetch a snapshot
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from signalroom.clock import to_iso
+from signalroom.models import EnrichedPost, Rollup, Topic
+
+_encoder = msgspec.json.Encoder()
+
+
+def post_json(item: EnrichedPost) -> dict[str, Any]:
+    post, enrichment = item.post, item.enrichment
+    return {
+        "id": post.id,
+        "source": post.source,
+        "native_id": post.native_id,
+        "url": post.url,
+        "author": {
+            "handle": post.author.handle,
+            "name": post.author.name,
+            "followers": post.author.followers,
+        },
+        "text": post.text,
+        "title": post.title,
+        "created_at": to_iso(post.created_at),
+        "received_at": to_iso(post.received_at),
+        "lang": enrichment.lang,
+        "lang_confidence": round(enrichment.lang_confidence, 4),
+        "sentiment": {
+            "label": enrichment.sentiment.label,
+            "score": round(enrichment.sentiment.score, 4),
+        },
+        "topics": list(item.topics),
+        "engagement": {
+            "likes": post.engagement.likes,
+            "reposts": post.engagement.reposts,
+            "replies": post.engagement.replies,
+            "quotes": post.engagement.quotes,
+        },
+        "reach": enrichment.reach,
+        "hashtags": list(enrichment.hashtags),
+        "mentions": list(enrichment.mentions),
+        "links": list(enrichment.links),
+        "reply_to": post.reply_to,
+        "quote_of": post.quote_of,
+        "repost_of": post.repost_of,
+        "media": list(post.media),
+        "model_version": enrichment.model_version,
+    }
+
+
+def topic_json(topic: Topic) -> dict[str, Any]:
+    return {
+        "id": topic.id,
+        "name": topic.name,
+        "query": topic.query,
+        "kind": topic.kind,
+        "color": topic.color,
+        "created_at": to_iso(topic.created_at),
+        "updated_at": to_iso(topic.updated_at),
+    }
+
+
+def rollup_json(rollup: Rollup) -> dict[str, Any]:
+    return {
+        "topic_id": rollup.topic_id,
+        "bucket_start": to_iso(rollup.bucket_start),
+        "volume": rollup.volume,
+        "negative": rollup.negative,
+        "neutral": rollup.neutral,
+        "positive": rollup.positive,
+        "sentiment_sum": round(rollup.sentiment_sum, 4),
+        "reach": rollup.reach,
+    }
+
+
+def posts_event(items: list[EnrichedPost] | tuple[EnrichedPost, ...]) -> bytes:
+    return _encoder.encode({"type": "posts", "items": [post_json(i) for i in items]})
+
+
+def rollups_event(items: list[Rollup] | tuple[Rollup, ...]) -> bytes:
+    return _encoder.encode(
+        {"type": "rollups", "bucket": "minute", "items": [rollup_json(r) for r in items]}
+    )
+
+
+def hello_event(now: float) -> bytes:
+    return _encoder.encode({"type": "hello", "server_time": to_iso(now)})
+
+
+def gap_event(dropped: int) -> bytes:
+    return _encoder.encode({"type": "gap", "dropped": dropped})
