@@ -1,1 +1,1 @@
-"""evaluation"""
+"""Measurements: benchmarks of the pipeline and the matcher, and (later) model evaluations."""

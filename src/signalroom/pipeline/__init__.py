@@ -1,1 +1,1 @@
-"""pipeline"""
+"""The ingest pipeline: normalize → dedupe → match topics → enrich → store → publish."""

@@ -1,0 +1,324 @@
+"""The ``signalroom`` command: parse arguments, call the system, render the answer.
+
+Thin on purpose: no logic lives here that a test or the API would also need. Exit codes:
+0 success, 1 a failure (the message says what to do next), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from signalroom import __version__
+from signalroom.config import Config, StoreConfig, default_data_dir, describe, load_config
+from signalroom.errors import ConfigError, QueryError, SignalroomError
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return handler(args, sys.stdout)
+    except ConfigError as err:
+        print(
+            f"error: {err}\n(check the setting named above; see docs/configuration.md)",
+            file=sys.stderr,
+        )
+        return 2
+    except SignalroomError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signalroom",
+        description="Signalroom: a self-hosted social media command center.",
+    )
+    parser.add_argument("--version", action="version", version=f"signalroom {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="run the whole system on a generated live scenario (no network needed)"
+    )
+    _node_options(demo)
+    demo.add_argument(
+        "--rate", type=float, metavar="POSTS_PER_S", help="generated posts per second (default 20)"
+    )
+    demo.add_argument("--seed", type=int, metavar="N", help="scenario seed (default 7)")
+    demo.add_argument(
+        "--no-browser", action="store_true", help="do not open the wall screen in a browser"
+    )
+    demo.set_defaults(handler=_demo)
+
+    serve = commands.add_parser("serve", help="run the system on the configured sources")
+    _node_options(serve)
+    serve.set_defaults(handler=_serve)
+
+    query = commands.add_parser(
+        "query", help="check a topic query or try it on posts"
+    ).add_subparsers(title="query commands", metavar="COMMAND")
+    check = query.add_parser("check", help="print a query's normalised form, or its error")
+    check.add_argument("query", metavar="QUERY")
+    check.set_defaults(handler=_query_check)
+    match = query.add_parser("match", help="print true/false per post of a JSONL file")
+    match.add_argument("query", metavar="QUERY")
+    match.add_argument("posts", metavar="POSTS.jsonl", type=Path)
+    match.set_defaults(handler=_query_match)
+
+    rejects = commands.add_parser(
+        "rejects", help="items that could not become posts"
+    ).add_subparsers(title="rejects commands", metavar="COMMAND")
+    rejects_list = rejects.add_parser("list", help="list rejected items, newest first")
+    _store_options(rejects_list)
+    rejects_list.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    rejects_list.add_argument("--source", help="only this source kind")
+    rejects_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    rejects_list.set_defaults(handler=_rejects_list)
+
+    topics = commands.add_parser("topics", help="the topics being listened to").add_subparsers(
+        title="topics commands", metavar="COMMAND"
+    )
+    topics_list = topics.add_parser("list", help="list topics")
+    _store_options(topics_list)
+    topics_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    topics_list.set_defaults(handler=_topics_list)
+
+    config = commands.add_parser("config", help="the effective configuration").add_subparsers(
+        title="config commands", metavar="COMMAND"
+    )
+    config_show = config.add_parser("show", help="print the effective configuration as JSON")
+    config_show.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    config_show.set_defaults(handler=_config_show)
+
+    bench = commands.add_parser("bench", help="measure speed and memory").add_subparsers(
+        title="bench commands", metavar="COMMAND"
+    )
+    bench_pipeline = bench.add_parser(
+        "pipeline", help="push N generated posts through the pipeline"
+    )
+    bench_pipeline.add_argument(
+        "--posts", type=int, default=200_000, help="how many (default 200000)"
+    )
+    bench_pipeline.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_pipeline.set_defaults(handler=_bench_pipeline)
+    bench_match = bench.add_parser("match", help="match generated posts against N generated topics")
+    bench_match.add_argument(
+        "--topics", type=int, default=2000, help="how many topics (default 2000)"
+    )
+    bench_match.add_argument(
+        "--posts", type=int, default=20_000, help="how many posts (default 20000)"
+    )
+    bench_match.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_match.set_defaults(handler=_bench_match)
+    return parser
+
+
+def _node_options(parser: argparse.ArgumentParser) -> None:
+    _store_options(parser)
+    parser.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, metavar="N", help="port of the console and screens (default 8765)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the database lives")
+
+
+def _config(args: argparse.Namespace, base: Config | None = None, **extra: Any) -> Config:
+    overrides: dict[str, Any] = {"store.data_dir": getattr(args, "data_dir", None)}
+    overrides["web.host"] = getattr(args, "host", None)
+    overrides["web.port"] = getattr(args, "port", None)
+    overrides.update(extra)
+    return load_config(getattr(args, "config", None), overrides=overrides, base=base)
+
+
+def _run_node(config: Config, demo: bool, open_browser: bool, out: TextIO) -> int:
+    from signalroom.service import NodeUrls, run_node
+
+    def ready(urls: NodeUrls) -> None:
+        print(
+            f"Signalroom is live.\n  wall screen: {urls.screen}\n  console:     {urls.console}",
+            file=out,
+        )
+        print(
+            f"  data:        {config.store.data_dir}\nPress Ctrl+C to stop.", file=out, flush=True
+        )
+
+    try:
+        asyncio.run(run_node(config, demo=demo, open_browser=open_browser, on_ready=ready))
+    except OSError as err:
+        print(
+            f"error: cannot start the web server: {err}\n(is the port taken? try --port)",
+            file=sys.stderr,
+        )
+        return 1
+    print("Signalroom stopped.", file=out)
+    return 0
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    base = Config(store=StoreConfig(data_dir=default_data_dir("demo")))
+    config = _config(args, base, **{"demo.rate_per_s": args.rate, "demo.seed": args.seed})
+    return _run_node(config, demo=True, open_browser=not args.no_browser, out=out)
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    return _run_node(_config(args), demo=False, open_browser=False, out=out)
+
+
+def _query_check(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.query import format_query, parse_query
+
+    try:
+        print(format_query(parse_query(args.query)), file=out)
+    except QueryError as err:
+        print(f"error: {err.message} at {err.offset}", file=out)
+        return 1
+    return 0
+
+
+def _query_match(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.query import compile_query, match_json_line, parse_query
+
+    try:
+        compiled = compile_query(parse_query(args.query))
+    except QueryError as err:
+        print(f"error: {err.message} at {err.offset}", file=out)
+        return 1
+    try:
+        with args.posts.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if line.strip():
+                    print(match_json_line(compiled, line), file=out)
+    except OSError as err:
+        print(f"error: cannot read {args.posts}: {err.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _open_existing_store(config: Config) -> Any:
+    from signalroom.service import data_path, open_store
+
+    if not data_path(config).exists():
+        raise SignalroomError(
+            f"no Signalroom data at {config.store.data_dir} (give --data-dir or --config)"
+        )
+    return open_store(config)
+
+
+def _rejects_list(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.clock import to_iso
+
+    if args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    store = _open_existing_store(_config(args))
+    try:
+        rejects = store.list_rejects(limit=args.limit, source=args.source)
+    finally:
+        store.close()
+    for reject in rejects:
+        payload = reject.payload.decode("utf-8", errors="replace")
+        if args.json:
+            row = {
+                "id": reject.id,
+                "source": reject.source,
+                "reason": reject.reason,
+                "received_at": to_iso(reject.received_at),
+                "payload": payload,
+            }
+            print(json.dumps(row, ensure_ascii=False), file=out)
+        else:
+            shown = payload if len(payload) <= 120 else payload[:117] + "..."
+            print(
+                f"{to_iso(reject.received_at)}  {reject.source:<10} {reject.reason}\n    {shown}",
+                file=out,
+            )
+    if not rejects and not args.json:
+        print("no rejected items", file=out)
+    return 0
+
+
+def _topics_list(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.wire import topic_json
+
+    store = _open_existing_store(_config(args))
+    try:
+        topics = store.list_topics()
+    finally:
+        store.close()
+    for topic in topics:
+        if args.json:
+            print(json.dumps(topic_json(topic), ensure_ascii=False), file=out)
+        else:
+            print(f"{topic.id:>4}  {topic.kind:<10} {topic.name:<24} {topic.query}", file=out)
+    return 0
+
+
+def _config_show(args: argparse.Namespace, out: TextIO) -> int:
+    print(json.dumps(describe(_config(args)), indent=2), file=out)
+    return 0
+
+
+def _bench_pipeline(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.evaluation.bench import run_pipeline_bench
+
+    if args.posts < 1:
+        print("error: --posts must be at least 1", file=sys.stderr)
+        return 2
+    result = run_pipeline_bench(args.posts)
+    if args.json:
+        print(json.dumps(result), file=out)
+    else:
+        print(
+            f"{result['posts']} posts in {result['seconds']} s: {result['posts_per_s']:.0f} posts/s\n"
+            f"stored {result['stored']}, unmatched {result['unmatched']}, rejected {result['rejected']}\n"
+            f"ingest-to-stored latency p50 {result['p50_latency_ms']} ms, p99 {result['p99_latency_ms']} ms\n"
+            f"peak RSS {result['peak_rss_mb']} MB",
+            file=out,
+        )
+    return 0
+
+
+def _bench_match(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.evaluation.match_bench import run_match_bench
+
+    if args.topics < 1 or args.posts < 1:
+        print("error: --topics and --posts must be at least 1", file=sys.stderr)
+        return 2
+    result = run_match_bench(topics=args.topics, posts=args.posts)
+    if args.json:
+        print(json.dumps(result), file=out)
+    else:
+        print(
+            f"{int(result['topics'])} topics compiled in {result['compile_s']:.2f} s; "
+            f"{int(result['posts'])} posts matched at {result['posts_per_s']:.0f} posts/s",
+            file=out,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The pipeline's runner: sources → bounded queue → batch processing (off the loop) →
+single writer (off the loop) → live bus.
+
+Ordering is what makes restarts safe: batches are committed in the order their items
+arrived, and a source's checkpoint is written in the same transaction as the batch that
+reached it, so it never runs ahead of committed posts. Queues are bounded, so a slow
+store slows the sources instead of filling memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+from signalroom.bus.base import LIVE_CHANNEL, Broadcaster
+from signalroom.clock import Clock, to_iso
+from signalroom.config import PipelineConfig
+from signalroom.errors import AuthError
+from signalroom.pipeline.dedupe import RecentIds
+from signalroom.pipeline.process import EnrichmentModel, ProcessedBatch, Processor, Sourced
+from signalroom.pipeline.topics import TopicIndex
+from signalroom.sources.base import Source, SourceState
+from signalroom.store.base import Store, WriteBatch, WriteResult
+from signalroom.wire import posts_event, rollups_event
+
+log = logging.getLogger(__name__)
+
+_END: Literal["end"] = "end"
+_MAX_BACKOFF_S = 60.0
+
+
+class SourceHealth(msgspec.Struct):
+    name: str
+    kind: str
+    state: SourceState = "starting"
+    items: int = 0
+    errors: int = 0
+    last_item_at: float | None = None
+    last_error: str | None = None
+    failing_since: float | None = None
+
+
+class Counters(msgspec.Struct):
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    unmatched: int = 0
+    batches: int = 0
+    write_failures: int = 0
+    last_commit_at: float | None = None
+
+
+CommitHook = Callable[[WriteResult, float], None]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        broadcaster: Broadcaster,
+        model: EnrichmentModel,
+        clock: Clock,
+        config: PipelineConfig,
+        on_commit: CommitHook | None = None,
+    ) -> None:
+        self._store = store
+        self._broadcaster = broadcaster
+        self._clock = clock
+        self._config = config
+        self._on_commit = on_commit
+        self.topics = TopicIndex(store.list_topics())
+        self._processor = Processor(
+            model, self.topics, RecentIds(config.dedupe_cache), config.keep_unmatched
+        )
+        self.counters = Counters()
+        self._sources: dict[str, SourceHealth] = {}
+        self._raw: asyncio.Queue[Sourced | Literal["end"]] = asyncio.Queue(config.queue_size)
+        self._processed: asyncio.Queue[ProcessedBatch | Literal["end"]] = asyncio.Queue(2)
+        self._stop = asyncio.Event()
+        self._running = False
+
+    def reload_topics(self) -> None:
+        """Recompile the topics from the store (called after a topic is saved or deleted)."""
+        self.topics.replace(self._store.list_topics())
+
+    def stop(self) -> None:
+        """Ask ``run`` to stop its sources, drain what it holds, and return."""
+        self._stop.set()
+
+    async def run(self, sources: Sequence[Source]) -> None:
+        """Run until every source is exhausted or ``stop()`` is called; everything received
+        by then is committed before this returns."""
+        names = [s.name for s in sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"source names must be unique, got {names}")
+        self._running = True
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._process_loop())
+                group.create_task(self._write_loop())
+                pumps = [asyncio.create_task(self._pump(source)) for source in sources]
+                stopper = asyncio.create_task(self._stop.wait())
+                try:
+                    pumps_done = asyncio.gather(*pumps)
+                    await asyncio.wait({pumps_done, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for task in [*pumps, stopper]:
+                        task.cancel()
+                    for task in [*pumps, stopper]:
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
+                    await self._raw.put(_END)
+        finally:
+            self._running = False
+            for health in self._sources.values():
+                health.state = "stopped"
+
+    async def _pump(self, source: Source) -> None:
+        health = self._sources.setdefault(source.name, SourceHealth(source.name, source.kind))
+        since = await asyncio.to_thread(self._store.get_checkpoint, source.name)
+        backoff = 1.0
+        while True:
+            try:
+                async for item in source.stream(since):
+                    if health.state != "connected":
+                        if health.failing_since is not None:
+                            log.info("source %s recovered", source.name)
+                        health.state, health.failing_since = "connected", None
+                        backoff = 1.0
+                    health.items += 1
+                    health.last_item_at = item.received_at
+                    await self._raw.put(Sourced(source.name, item))
+                    if item.checkpoint is not None:
+                        since = item.checkpoint
+                health.state = "stopped"
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                health.errors += 1
+                health.last_error = f"{type(err).__name__}: {err}"
+                if health.failing_since is None:
+                    # Log once when it starts failing and once when it recovers.
+                    log.warning("source %s failed, retrying with backoff: %s", source.name, err)
+                    health.failing_since = self._clock.now()
+                health.state = "auth_failed" if isinstance(err, AuthError) else "failing"
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    async def _process_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        size, wait_s = self._config.batch_size, self._config.batch_wait_ms / 1000
+        finished = False
+        while not finished:
+            first = await self._raw.get()
+            if first == _END:
+                break
+            batch = [first]
+            deadline = loop.time() + wait_s
+            while len(batch) < size:
+                try:
+                    item = self._raw.get_nowait()
+                except asyncio.QueueEmpty:
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(self._raw.get(), remaining)
+                    except TimeoutError:
+                        break
+                if item == _END:
+                    finished = True
+                    break
+                batch.append(item)
+            processed = await asyncio.to_thread(self._processor.process, batch)
+            await self._processed.put(processed)
+        await self._processed.put(_END)
+
+    async def _write_loop(self) -> None:
+        while (processed := await self._processed.get()) != _END:
+            assert not isinstance(processed, str)
+            self.counters.received += processed.received
+            self.counters.duplicates += processed.duplicates
+            self.counters.unmatched += processed.unmatched
+            if not (processed.posts or processed.rejects or processed.checkpoints):
+                continue
+            batch = WriteBatch(
+                posts=processed.posts,
+                rejects=processed.rejects,
+                checkpoints=processed.checkpoints,
+            )
+            result = await self._write(batch)
+            committed_at = self._clock.now()
+            self.counters.stored += len(result.inserted)
+            self.counters.duplicates += result.duplicates
+            self.counters.rejected += result.rejects
+            self.counters.batches += 1
+            self.counters.last_commit_at = committed_at
+            if self._on_commit is not None:
+                self._on_commit(result, committed_at)
+            if result.inserted:
+                await self._broadcaster.publish(LIVE_CHANNEL, posts_event(result.inserted))
+            if result.rollups:
+                await self._broadcaster.publish(LIVE_CHANNEL, rollups_event(result.rollups))
+
+    async def _write(self, batch: WriteBatch) -> WriteResult:
+        """Commit the batch, retrying with backoff: nothing is dropped while the store is
+        unavailable; the bounded queues hold the sources back meanwhile."""
+        backoff = 0.5
+        while True:
+            try:
+                result = await asyncio.to_thread(self._store.write_batch, batch)
+            except Exception as err:
+                self.counters.write_failures += 1
+                log.error("store write failed, retrying in %.1fs: %s", backoff, err)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+            else:
+                return result
+
+    def health(self) -> dict[str, Any]:
+        counters = self.counters
+        return {
+            "state": "running" if self._running else "stopped",
+            "topics": len(self.topics),
+            "received": counters.received,
+            "stored": counters.stored,
+            "duplicates": counters.duplicates,
+            "rejected": counters.rejected,
+            "unmatched": counters.unmatched,
+            "write_failures": counters.write_failures,
+            "queue": self._raw.qsize(),
+            "queue_size": self._config.queue_size,
+            "last_commit_at": to_iso(counters.last_commit_at) if counters.last_commit_at else None,
+            "sources": [
+                {
+                    "name": h.name,
+                    "kind": h.kind,
+                    "state": h.state,
+                    "items": h.items,
+                    "errors": h.errors,
+                    "last_item_at": to_iso(h.last_item_at) if h.last_item_at else None,
+                    "last_error": h.last_error,
+                    "failing_since": to_iso(h.failing_since) if h.failing_since else None,
+                }
+                for h in self._sources.values()
+            ],
+        }

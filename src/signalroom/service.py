@@ -1,0 +1,211 @@
+"""The composition root: builds the single-node system from configuration and runs it.
+
+Picks the concrete backends (SQLite store, in-memory bus), the sources (the demo scenario,
+later the configured connectors), the pipeline and the web server, and owns their
+lifetimes: one event loop, one task group, and an orderly shutdown (stop sources, drain,
+flush the writer, close bus and store) on SIGINT/SIGTERM. Nothing else wires components.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import webbrowser
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from signalroom.bus.memory import MemoryBroadcaster
+from signalroom.clock import Clock, SystemClock
+from signalroom.config import Config
+from signalroom.errors import ConflictError
+from signalroom.nlp import Enricher
+from signalroom.pipeline.runner import Pipeline
+from signalroom.sources.base import Source
+from signalroom.sources.demo import DemoScenario, DemoSource, default_topics
+from signalroom.store.base import Store
+from signalroom.store.sqlite import SqliteStore
+from signalroom.web.app import WebDeps, create_app
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "signalroom.db"
+_RETENTION_EVERY_S = 600.0
+_SHUTDOWN_TIMEOUT_S = 20.0
+
+
+def open_store(config: Config) -> Store:
+    return SqliteStore.open(config.store.data_dir / DB_FILENAME)
+
+
+def demo_scenario(config: Config, clock: Clock) -> DemoScenario:
+    demo = config.demo
+    return DemoScenario(
+        seed=demo.seed,
+        rate_per_s=demo.rate_per_s,
+        campaign_at_s=demo.campaign_at_s,
+        campaign_for_s=demo.campaign_for_s,
+        crisis_at_s=demo.crisis_at_s,
+        crisis_for_s=demo.crisis_for_s,
+        cycle_s=demo.cycle_s,
+        start=clock.now(),
+    )
+
+
+def provision_demo_topics(store: Store, clock: Clock) -> int:
+    """Create the demo's topics on a fresh store; leave a user's edits alone afterwards."""
+    if store.list_topics():
+        return 0
+    created = 0
+    for draft in default_topics():
+        with contextlib.suppress(ConflictError):
+            store.create_topic(draft, clock.now())
+            created += 1
+    return created
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus its own signal handling: the node stops everything in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUrls:
+    console: str
+    screen: str
+
+
+async def run_node(
+    config: Config,
+    *,
+    demo: bool,
+    open_browser: bool = False,
+    on_ready: Callable[[NodeUrls], None] | None = None,
+    clock: Clock | None = None,
+) -> None:
+    """Run the whole single node until SIGINT/SIGTERM."""
+    clock = clock or SystemClock()
+    store = await asyncio.to_thread(open_store, config)
+    try:
+        if demo:
+            await asyncio.to_thread(provision_demo_topics, store, clock)
+        model = await asyncio.to_thread(Enricher.load)
+        broadcaster = MemoryBroadcaster()
+        pipeline = Pipeline(store, broadcaster, model, clock, config.pipeline)
+        sources: Sequence[Source] = (
+            [DemoSource(demo_scenario(config, clock), clock)] if demo else []
+        )
+        app = create_app(
+            WebDeps(
+                store=store,
+                broadcaster=broadcaster,
+                clock=clock,
+                health=pipeline.health,
+                on_topics_changed=pipeline.reload_topics,
+            )
+        )
+        server = _Server(
+            uvicorn.Config(
+                app,
+                host=config.web.host,
+                port=config.web.port,
+                log_level="warning",
+                lifespan="off",
+                ws="websockets-sansio",
+            )
+        )
+        await _serve(
+            config, store, broadcaster, pipeline, server, sources, clock, open_browser, on_ready
+        )
+    finally:
+        await asyncio.to_thread(store.close)
+
+
+async def _serve(
+    config: Config,
+    store: Store,
+    broadcaster: MemoryBroadcaster,
+    pipeline: Pipeline,
+    server: _Server,
+    sources: Sequence[Source],
+    clock: Clock,
+    open_browser: bool,
+    on_ready: Callable[[NodeUrls], None] | None,
+) -> None:
+    loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+        pipeline.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+    try:
+        async with asyncio.TaskGroup() as group:
+            web = group.create_task(server.serve())
+            ingest = group.create_task(pipeline.run(sources))
+            retention = group.create_task(
+                _retention_loop(store, clock, config.store.retention_days)
+            )
+            announce = group.create_task(_announce(server, open_browser, on_ready))
+            await web
+            pipeline.stop()
+            for task in (retention, announce):
+                task.cancel()
+            try:
+                await asyncio.wait_for(ingest, _SHUTDOWN_TIMEOUT_S)
+            except TimeoutError:
+                log.error(
+                    "the pipeline did not drain within %.0fs; stopping anyway", _SHUTDOWN_TIMEOUT_S
+                )
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await broadcaster.close()
+
+
+def node_urls(server: uvicorn.Server) -> NodeUrls:
+    host, port = server.config.host, server.config.port
+    for listener in server.servers:
+        for sock in listener.sockets:
+            port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+    base = f"http://{shown}:{port}"
+    return NodeUrls(console=f"{base}/", screen=f"{base}/screen/lobby")
+
+
+async def _announce(
+    server: uvicorn.Server, open_browser: bool, on_ready: Callable[[NodeUrls], None] | None
+) -> None:
+    # uvicorn exposes only a flag for "listening", no event to await.
+    while not server.started:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    urls = node_urls(server)
+    if on_ready is not None:
+        on_ready(urls)
+    if open_browser:
+        await asyncio.to_thread(webbrowser.open, urls.screen)
+
+
+async def _retention_loop(store: Store, clock: Clock, retention_days: float) -> None:
+    if retention_days <= 0:
+        return
+    while True:
+        cutoff = clock.now() - retention_days * 86400
+        purged = await asyncio.to_thread(store.purge_posts_before, cutoff)
+        if purged:
+            log.info("retention: deleted %d posts older than %.1f days", purged, retention_days)
+        await asyncio.sleep(_RETENTION_EVERY_S)
+
+
+def data_path(config: Config) -> Path:
+    return config.store.data_dir / DB_FILENAME
