@@ -115,7 +115,9 @@ class Pipeline:
                     for task in [*pumps, stopper]:
                         with contextlib.suppress(asyncio.CancelledError):
                             await task
-                    await self._raw.put(_END)
+                # Only an orderly stop drains; a cancelled run stops where it is, and
+                # the checkpoints in the store say where to resume.
+                await self._raw.put(_END)
         finally:
             self._running = False
             for health in self._sources.values():
