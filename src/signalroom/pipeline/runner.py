@@ -34,6 +34,10 @@ _END: Literal["end"] = "end"
 _MAX_BACKOFF_S = 60.0
 
 
+async def _join(tasks: list[asyncio.Task[None]]) -> None:
+    await asyncio.gather(*tasks)
+
+
 class SourceHealth(msgspec.Struct):
     name: str
     kind: str
@@ -105,14 +109,14 @@ class Pipeline:
                 group.create_task(self._process_loop())
                 group.create_task(self._write_loop())
                 pumps = [asyncio.create_task(self._pump(source)) for source in sources]
-                stopper = asyncio.create_task(self._stop.wait())
+                stopper = asyncio.create_task(self._wait_for_stop())
+                pumps_done = asyncio.create_task(_join(pumps))
                 try:
-                    pumps_done = asyncio.gather(*pumps)
                     await asyncio.wait({pumps_done, stopper}, return_when=asyncio.FIRST_COMPLETED)
                 finally:
-                    for task in [*pumps, stopper]:
+                    for task in [*pumps, stopper, pumps_done]:
                         task.cancel()
-                    for task in [*pumps, stopper]:
+                    for task in [*pumps, stopper, pumps_done]:
                         with contextlib.suppress(asyncio.CancelledError):
                             await task
                 # Only an orderly stop drains; a cancelled run stops where it is, and
@@ -122,6 +126,9 @@ class Pipeline:
             self._running = False
             for health in self._sources.values():
                 health.state = "stopped"
+
+    async def _wait_for_stop(self) -> None:
+        await self._stop.wait()
 
     async def _pump(self, source: Source) -> None:
         health = self._sources.setdefault(source.name, SourceHealth(source.name, source.kind))
