@@ -20,7 +20,8 @@ from signalroom.nlp import Enricher
 from signalroom.pipeline.runner import Pipeline
 from signalroom.sources.base import SourceCheck
 from signalroom.sources.iterable import IterableSource
-from signalroom.store.base import PostQuery
+from signalroom.errors import StoreError
+from signalroom.store.base import PostQuery, WriteBatch, WriteResult
 from signalroom.store.sqlite import SqliteStore
 
 CLOCK = SystemClock()
@@ -220,3 +221,30 @@ def test_pipeline_reload_topics_applies_new_queries(store: SqliteStore, model: E
     pipeline.reload_topics()
     run(pipeline, IterableSource("a", "demo", [payload(1, text="Globex is fine")], CLOCK))
     assert stored_ids(store) == ["demo:p1"]
+
+
+class RefusingStore(SqliteStore):
+    """The real store, except that it refuses any batch holding a post that says POISON
+    (standing in for a value a backend cannot store)."""
+
+    def write_batch(self, batch: WriteBatch) -> WriteResult:
+        if any("POISON" in item.post.text for item in batch.posts):
+            raise StoreError("cannot store this post")
+        return super().write_batch(batch)
+
+
+def test_pipeline_isolates_a_post_the_store_keeps_refusing(tmp_path: Path, model: Enricher) -> None:
+    store = RefusingStore.open(tmp_path / "signalroom.db")
+    try:
+        store.create_topic(TopicDraft(name="Acme", query="acme"), CLOCK.now())
+        payloads = [payload(1), payload(2, text="acme POISON"), payload(3)]
+        pipeline = Pipeline(store, MemoryBroadcaster(), model, CLOCK, CONFIG, retry_backoff_s=0.001)
+        run(pipeline, IterableSource("a", "demo", payloads, CLOCK))
+
+        assert sorted(stored_ids(store)) == ["demo:p1", "demo:p3"]
+        (reject,) = store.list_rejects()
+        assert "store refused" in reject.reason
+        assert b"POISON" in reject.payload
+        assert store.get_checkpoint("a") == "3"
+    finally:
+        store.close()

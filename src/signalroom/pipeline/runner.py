@@ -21,6 +21,7 @@ from signalroom.bus.base import LIVE_CHANNEL, Broadcaster
 from signalroom.clock import Clock, to_iso
 from signalroom.config import PipelineConfig
 from signalroom.errors import AuthError
+from signalroom.models import Reject
 from signalroom.pipeline.dedupe import RecentIds
 from signalroom.pipeline.process import EnrichmentModel, ProcessedBatch, Processor, Sourced
 from signalroom.pipeline.topics import TopicIndex
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _END: Literal["end"] = "end"
 _MAX_BACKOFF_S = 60.0
+_ISOLATE_AFTER_FAILURES = 3
 
 
 async def _join(tasks: list[asyncio.Task[None]]) -> None:
@@ -72,12 +74,14 @@ class Pipeline:
         clock: Clock,
         config: PipelineConfig,
         on_commit: CommitHook | None = None,
+        retry_backoff_s: float = 0.5,
     ) -> None:
         self._store = store
         self._broadcaster = broadcaster
         self._clock = clock
         self._config = config
         self._on_commit = on_commit
+        self._retry_backoff_s = retry_backoff_s
         self.topics = TopicIndex(store.list_topics())
         self._processor = Processor(
             model, self.topics, RecentIds(config.dedupe_cache), config.keep_unmatched
@@ -219,19 +223,72 @@ class Pipeline:
                 await self._broadcaster.publish(LIVE_CHANNEL, rollups_event(result.rollups))
 
     async def _write(self, batch: WriteBatch) -> WriteResult:
-        """Commit the batch, retrying with backoff: nothing is dropped while the store is
-        unavailable; the bounded queues hold the sources back meanwhile."""
-        backoff = 0.5
+        """Commit the batch. Nothing is dropped while the store is unavailable: the write is
+        retried with backoff while the bounded queues hold the sources back. A batch the
+        store keeps refusing while it accepts other writes holds a post it cannot store;
+        that post is isolated and kept as a reject so it cannot block ingestion forever."""
+        backoff = self._retry_backoff_s
+        failures = 0
         while True:
             try:
-                result = await asyncio.to_thread(self._store.write_batch, batch)
+                return await asyncio.to_thread(self._store.write_batch, batch)
             except Exception as err:
+                failures += 1
                 self.counters.write_failures += 1
-                log.error("store write failed, retrying in %.1fs: %s", backoff, err)
+                if failures == 1:
+                    log.error("store write failed, retrying with backoff: %s", err)
+                if (
+                    failures >= _ISOLATE_AFTER_FAILURES
+                    and batch.posts
+                    and await self._store_works()
+                ):
+                    isolated = await self._write_isolating(batch)
+                    if isolated is not None:
+                        return isolated
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
-            else:
-                return result
+
+    async def _store_works(self) -> bool:
+        try:
+            await asyncio.to_thread(self._store.write_batch, WriteBatch())
+        except Exception:
+            return False
+        return True
+
+    async def _write_isolating(self, batch: WriteBatch) -> WriteResult | None:
+        """Write the batch's posts one by one; those refused become rejects. Returns None
+        (retry the whole batch) if even the rejects cannot be written."""
+        results: list[WriteResult] = []
+        rejects = list(batch.rejects)
+        for item in batch.posts:
+            try:
+                results.append(
+                    await asyncio.to_thread(self._store.write_batch, WriteBatch(posts=(item,)))
+                )
+            except Exception as err:
+                log.error("the store refused post %s; kept as a reject: %s", item.post.id, err)
+                rejects.append(
+                    Reject(
+                        source=item.post.source,
+                        reason=f"store refused the post: {err}",
+                        payload=repr(item.post).encode("utf-8", "backslashreplace"),
+                        received_at=item.post.received_at,
+                    )
+                )
+        try:
+            last = await asyncio.to_thread(
+                self._store.write_batch,
+                WriteBatch(rejects=tuple(rejects), checkpoints=batch.checkpoints),
+            )
+        except Exception:
+            return None
+        rollups = {(r.topic_id, r.bucket_start): r for res in results for r in res.rollups}
+        return WriteResult(
+            inserted=tuple(i for res in results for i in res.inserted),
+            duplicates=sum(res.duplicates for res in results),
+            rejects=last.rejects,
+            rollups=tuple(rollups.values()),
+        )
 
     def health(self) -> dict[str, Any]:
         counters = self.counters
