@@ -15,12 +15,12 @@ from signalroom.bus.base import LIVE_CHANNEL, Message
 from signalroom.bus.memory import MemoryBroadcaster
 from signalroom.clock import SystemClock
 from signalroom.config import PipelineConfig
+from signalroom.errors import StoreError
 from signalroom.models import RawItem, TopicDraft
 from signalroom.nlp import Enricher
 from signalroom.pipeline.runner import Pipeline
 from signalroom.sources.base import SourceCheck
 from signalroom.sources.iterable import IterableSource
-from signalroom.errors import StoreError
 from signalroom.store.base import PostQuery, WriteBatch, WriteResult
 from signalroom.store.sqlite import SqliteStore
 
@@ -172,10 +172,15 @@ def test_pipeline_abrupt_cancel_then_restart_loses_and_duplicates_nothing(
     payloads = [payload(n) for n in range(2000)]
 
     async def cancel_midway() -> None:
-        pipeline = Pipeline(store, MemoryBroadcaster(), model, CLOCK, CONFIG)
+        enough = asyncio.Event()
+
+        def on_commit(result: WriteResult, committed_at: float) -> None:
+            if pipeline.counters.stored + len(result.inserted) >= 300:
+                enough.set()
+
+        pipeline = Pipeline(store, MemoryBroadcaster(), model, CLOCK, CONFIG, on_commit=on_commit)
         task = asyncio.create_task(pipeline.run([IterableSource("feed", "demo", payloads, CLOCK)]))
-        while pipeline.counters.stored < 300:
-            await asyncio.sleep(0.01)
+        await enough.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
