@@ -93,6 +93,9 @@ class VaderCompound:
     def _describe_emoji(self, text: str) -> str:
         """Each emoji replaced by its description, with a space before it unless the text
         starts there or a space precedes it, and none after (VADER's loop, as a regex)."""
+        if text.isascii():
+            # No emoji can be in it; the big alternation regex is the costly part.
+            return text
         emojis = self._emojis
 
         def describe(match: re.Match[str]) -> str:
