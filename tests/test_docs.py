@@ -53,7 +53,13 @@ def test_docs_cover_every_endpoint(tmp_path: Path) -> None:
     store = SqliteStore.open(tmp_path / "signalroom.db")
     try:
         app = create_app(
-            WebDeps(store, MemoryBroadcaster(), SystemClock(), health=dict, on_topics_changed=lambda: None)
+            WebDeps(
+                store,
+                MemoryBroadcaster(),
+                SystemClock(),
+                health=dict,
+                on_topics_changed=lambda: None,
+            )
         )
     finally:
         store.close()

@@ -225,7 +225,8 @@ def describe(config: Config) -> dict[str, dict[str, Any]]:
     """The effective configuration as plain data (for ``signalroom config show``)."""
     return {
         section.name: {
-            f.name: str(v) if isinstance(v := getattr(getattr(config, section.name), f.name), Path)
+            f.name: str(v)
+            if isinstance(v := getattr(getattr(config, section.name), f.name), Path)
             else v
             for f in dataclasses.fields(getattr(config, section.name))
         }

@@ -109,6 +109,7 @@ async def run_node(
                 clock=clock,
                 health=pipeline.health,
                 on_topics_changed=pipeline.reload_topics,
+                live_backlog=config.web.live_backlog,
             )
         )
         server = _Server(

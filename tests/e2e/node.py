@@ -35,7 +35,9 @@ def wait_until_healthy(node: Node, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if node.process.poll() is not None:
-            raise AssertionError(f"signalroom exited with {node.process.returncode}:\n{node.output()}")
+            raise AssertionError(
+                f"signalroom exited with {node.process.returncode}:\n{node.output()}"
+            )
         try:
             if httpx.get(f"{node.base}/api/health", timeout=2).status_code == 200:
                 return
@@ -52,7 +54,16 @@ def running_node(args: Sequence[str], tmp_path: Path, port: int | None = None) -
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "signalroom.cli", *args, "--port", str(port), "--host", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "signalroom.cli",
+                *args,
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=env,

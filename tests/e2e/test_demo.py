@@ -24,14 +24,18 @@ def wait_for_posts(node: Node, minimum: int, timeout_s: float = 30.0) -> list[di
     deadline = time.monotonic() + timeout_s
     items: list[dict[str, object]] = []
     while time.monotonic() < deadline:
-        items = httpx.get(f"{node.base}/api/posts", params={"limit": 200}, timeout=5).json()["items"]
+        items = httpx.get(f"{node.base}/api/posts", params={"limit": 200}, timeout=5).json()[
+            "items"
+        ]
         if len(items) >= minimum:
             return items
         time.sleep(0.25)
     raise AssertionError(f"only {len(items)} posts after {timeout_s}s:\n{node.output()}")
 
 
-async def first_live_events(url: str, want: set[str], timeout_s: float) -> dict[str, dict[str, object]]:
+async def first_live_events(
+    url: str, want: set[str], timeout_s: float
+) -> dict[str, dict[str, object]]:
     seen: dict[str, dict[str, object]] = {}
     async with websockets.connect(url) as socket:
         async with asyncio.timeout(timeout_s):
@@ -49,13 +53,26 @@ def test_demo_shows_live_posts_over_api_and_websocket(tmp_path: Path) -> None:
 
         items = wait_for_posts(node, minimum=5)
         post = items[0]
-        for key in ("id", "source", "url", "author", "text", "title", "created_at", "lang", "sentiment", "topics"):
+        for key in (
+            "id",
+            "source",
+            "url",
+            "author",
+            "text",
+            "title",
+            "created_at",
+            "lang",
+            "sentiment",
+            "topics",
+        ):
             assert key in post
         assert post["source"] == "demo"
         assert post["topics"]
 
         events = asyncio.run(
-            first_live_events(f"ws://127.0.0.1:{node.port}/api/live", {"hello", "posts", "rollups"}, 20)
+            first_live_events(
+                f"ws://127.0.0.1:{node.port}/api/live", {"hello", "posts", "rollups"}, 20
+            )
         )
         assert events["posts"]["items"]
         assert events["rollups"]["items"]

@@ -1,0 +1,74 @@
+"""``GET /api/posts``: stored posts, newest first, filtered and paged by an opaque cursor.
+
+Validates every parameter (a bad one is a 400 naming it) and hands a ``PostQuery`` to the
+store. Must not filter or sort posts itself: the store does, on its indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from signalroom.errors import ValidationError
+from signalroom.models import SENTIMENT_LABELS
+from signalroom.store.base import PostQuery
+from signalroom.web.deps import WebDeps
+from signalroom.web.errors import bad_request
+from signalroom.web.params import (
+    choice_param,
+    instant_param,
+    int_param,
+    resolve_topic,
+    text_param,
+)
+from signalroom.wire import post_json
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def add_routes(app: FastAPI, deps: WebDeps) -> None:
+    store = deps.store
+
+    @app.get("/api/posts", tags=["posts"])
+    def list_posts(
+        topic: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sentiment: str | None = None,
+        lang: str | None = None,
+        source: str | None = None,
+        limit: str | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        topic_ref = text_param("topic", topic)
+        query = PostQuery(
+            topic_id=resolve_topic("topic", topic_ref, store.list_topics()).id
+            if topic_ref is not None
+            else None,
+            since=instant_param("since", since),
+            until=instant_param("until", until),
+            sentiment=choice_param("sentiment", sentiment, SENTIMENT_LABELS),
+            lang=_lang(lang),
+            source=text_param("source", source, max_chars=64),
+            limit=int_param("limit", limit, default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
+            cursor=text_param("cursor", cursor, max_chars=1000),
+        )
+        if query.since is not None and query.until is not None and query.since > query.until:
+            raise bad_request("since must not be after until", "since")
+        try:
+            page = store.query_posts(query)
+        except ValidationError as err:
+            field = err.field or "cursor"
+            raise bad_request(f"{field}: {err.message}", field) from err
+        return {"items": [post_json(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+def _lang(value: str | None) -> str | None:
+    lang = text_param("lang", value, max_chars=8)
+    if lang is None:
+        return None
+    if not lang.isascii() or not lang.isalpha():
+        raise bad_request(f"lang must be a language code like en or hu; got {value!r}", "lang")
+    return lang.lower()

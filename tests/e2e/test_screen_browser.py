@@ -1,0 +1,461 @@
+"""The wall screen and the console in a real browser (the system's Chromium through
+Playwright), against a real server: what a person sees when posts and rollups arrive,
+when nothing has arrived yet, after a gap, and after the server restarts; and the console's
+query check, topic create/edit/delete and live stream.
+
+Screenshots of every test go to its tmp_path; with SIGNALROOM_SCREENSHOT_DIR set, the wall
+and console screenshots are also copied there (for docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+
+from signalroom.bus.memory import MemoryBroadcaster
+from signalroom.clock import ManualClock
+from signalroom.errors import QueryError
+from signalroom.models import EnrichedPost, SentimentLabel, Topic, TopicKind
+from signalroom.query import parse_query
+from signalroom.store.base import Store
+from signalroom.store.sqlite import SqliteStore
+from signalroom.wire import posts_event, rollups_event
+from tests.web.builders import add_topic, enriched_post, write
+from tests.web.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WALL: ViewportSize = {"width": 1920, "height": 1080}
+TIMEOUT_MS = 15_000
+
+# Sample posts in the voices a social team hears (written for these tests).
+VOICES: list[tuple[str, str, int, str, SentimentLabel, str, tuple[int, ...]]] = [
+    (
+        "Maya Chen",
+        "mayachen.bsky.social",
+        12_340,
+        "en",
+        "positive",
+        "Upgraded to the new Aurora Air business seat on the Lisbon run and slept the whole way. #FlyAurora",
+        (0, 2),
+    ),
+    (
+        "Daniel Okafor",
+        "dokafor",
+        845,
+        "en",
+        "negative",
+        "Third delay this month with @auroraair. Two hours at gate B12, no information, no water. Refund please.",
+        (0, 3),
+    ),
+    (
+        "Travel Insider",
+        "travelinsider.news",
+        1_240_000,
+        "en",
+        "neutral",
+        "SkyJet announces summer routes from Manchester to Split and Faro; tickets go on sale Friday.",
+        (1,),
+    ),
+    (
+        "Lena Fischer",
+        "lenafischer.de",
+        3_120,
+        "de",
+        "positive",
+        "Sehr freundliche Crew bei Aurora Air heute, pünktlich gelandet und der Kaffee war sogar gut.",
+        (0,),
+    ),
+    (
+        "Gábor Kiss",
+        "kissgabor",
+        611,
+        "hu",
+        "negative",
+        "Már második órája várunk a csomagunkra, az Aurora Air ügyfélszolgálata nem veszi fel.",
+        (0, 3),
+    ),
+    (
+        "Sofia Martínez",
+        "sofimtz",
+        28_900,
+        "es",
+        "positive",
+        "Primera vez con SkyJet y todo perfecto: puntuales y muy amables.",
+        (1,),
+    ),
+    (
+        "AvGeek Daily",
+        "avgeekdaily",
+        98_700,
+        "en",
+        "positive",
+        "The #FlyAurora ad during the match was genuinely lovely. The grandma at the window seat got me.",
+        (2,),
+    ),
+    (
+        "Priya Raman",
+        "priyar.bsky.social",
+        4_410,
+        "en",
+        "negative",
+        "SkyJet charged me twice for the same seat selection and the chat bot keeps looping.",
+        (1,),
+    ),
+    (
+        "Chloé Dubois",
+        "chloedubois",
+        15_200,
+        "fr",
+        "positive",
+        "Vol Paris–Lisbonne avec Aurora Air : embarquement rapide, équipage au top.",
+        (0,),
+    ),
+    (
+        "Reuters Business",
+        "reutersbiz",
+        3_400_000,
+        "en",
+        "neutral",
+        "Aurora Air third-quarter revenue rises 8% as load factor reaches 86%, the airline said.",
+        (0,),
+    ),
+]
+TOPICS: list[tuple[str, str, TopicKind, str]] = [
+    ("Aurora Air", '"aurora air" OR @auroraair', "brand", "#4f9dff"),
+    ("SkyJet", "skyjet", "competitor", "#ff8a3d"),
+    ("#FlyAurora campaign", "#flyaurora", "campaign", "#36d399"),
+    ("Delays & refunds", "delay* OR refund*", "risk", "#f87171"),
+]
+
+
+def voice_post(
+    index: int, created_at: float, topics: list[Topic], text: str | None = None
+) -> EnrichedPost:
+    name, handle, followers, lang, sentiment, sample, topic_slots = VOICES[index % len(VOICES)]
+    return enriched_post(
+        text or sample,
+        created_at=created_at,
+        topics=tuple(topics[slot].id for slot in topic_slots),
+        sentiment=sentiment,
+        lang=lang,
+        handle=handle,
+        name=name,
+        followers=followers,
+        source=("bluesky", "mastodon", "rss")[index % 3],
+    )
+
+
+def seed_last_hour(store: Store, now: float) -> list[Topic]:
+    """Topics and an hour and a half of posts that rise towards now, as a wall would see."""
+    topics = [add_topic(store, name, query, kind, color) for name, query, kind, color in TOPICS]
+    rng = random.Random(11)
+    posts = []
+    for minutes_ago in range(90, 0, -1):
+        rising = 1.0 + 2.0 * (minutes_ago < 25)
+        for _ in range(int((3 + 4 * rng.random()) * rising)):
+            created = now - minutes_ago * 60 + rng.random() * 60
+            posts.append(voice_post(rng.randrange(1000), created, topics))
+    write(store, *posts)
+    return topics
+
+
+def publish_new_posts(server: LiveServer, *items: EnrichedPost) -> None:
+    """What the pipeline does after a commit: the new posts, then the rollups they changed."""
+    result = write(server.store, *items)
+    server.publish(posts_event(result.inserted), rollups_event(result.rollups))
+
+
+SETTLE_JS = """async () => {
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const finite = document.getAnimations().filter(
+        (a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+    await Promise.all(finite.map((a) => a.finished.catch(() => null)));
+}"""
+
+
+def keep_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
+    """Wait for entrance animations to end (an event, not a delay), then take the picture."""
+    page.evaluate(SETTLE_JS)
+    path = tmp_path / name
+    page.screenshot(path=str(path))
+    target = os.environ.get("SIGNALROOM_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(target) / name)
+    return path
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    # Per test, not per module: Playwright's loop starts executor threads as it goes, and
+    # the leak guard must see them gone when each test ends.
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium to run browser tests)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # 25 s into a minute: the tests' posts land in the screen's current minute, with no
+    # minute boundary (which slides the chart's window) during a test.
+    return ManualClock(start=math.floor(time.time() / 60) * 60 + 25)
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> Iterator[SqliteStore]:
+    store = SqliteStore.open(tmp_path / "browser.db", clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def server(store: SqliteStore, clock: ManualClock) -> Iterator[LiveServer]:
+    server = LiveServer(store, MemoryBroadcaster(), clock).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport=WALL)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.extend(_console_errors(message.type, message.text)))
+    try:
+        yield page
+        page.screenshot(path=str(tmp_path / f"{request.node.name}.png"))
+    finally:
+        context.close()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def _console_errors(kind: str, text: str) -> list[str]:
+    # Chromium itself logs refused connections (expected while a server restarts, or when a
+    # test's server stops before its page closes) and 4xx answers (the query check's 400s)
+    # as errors; only what the page's own code reports counts.
+    expected = "net::ERR_CONNECTION_REFUSED" in text or text.startswith("Failed to load resource")
+    return [text] if kind == "error" and not expected else []
+
+
+def open_wall(page: Page, server: LiveServer, name: str = "lobby") -> None:
+    page.goto(f"{server.base}/screen/{name}")
+    page.wait_for_function(
+        "() => window.signalroom?.connection === 'live' && window.signalroom.snapshots >= 1"
+    )
+
+
+def chart_volume(page: Page) -> int:
+    return int(page.locator("#volume-chart").get_attribute("data-volume") or "0")
+
+
+# -- the wall screen --------------------------------------------------------------------------
+
+
+def test_wall_shows_live_posts_and_extends_the_chart(
+    page: Page, server: LiveServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    topics = seed_last_hour(server.store, clock.now())
+    open_wall(page, server)
+    expect(page.locator("#screen-title")).to_have_text("Lobby")
+    expect(page.locator(".post")).not_to_have_count(0)
+    before = chart_volume(page)
+    assert before > 0
+    assert page.locator("#volume-chart").get_attribute("data-series") == str(len(TOPICS))
+
+    text = "Cabin crew on AA 1402 just handed out Portuguese custard tarts to everyone. Wow."
+    publish_new_posts(server, voice_post(6, clock.now(), topics, text=text))
+
+    expect(page.locator(".post-text", has_text=text)).to_be_visible()
+    page.wait_for_function("(n) => window.signalroom.chartVolume === n", arg=before + 1)
+    assert chart_volume(page) == before + 1
+    sizes = page.evaluate(
+        """() => ({
+            post: parseFloat(getComputedStyle(document.querySelector('.post-text')).fontSize),
+            kpi: parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize),
+            scrollX: document.documentElement.scrollWidth - window.innerWidth,
+            scrollY: document.documentElement.scrollHeight - window.innerHeight,
+        })"""
+    )
+    assert sizes["post"] >= 26
+    assert sizes["kpi"] >= 72
+    assert sizes["scrollX"] <= 0
+    assert sizes["scrollY"] <= 0
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    keep_screenshot(page, tmp_path, "wall.png")
+
+
+def test_wall_renders_post_text_as_text_never_as_markup(
+    page: Page, server: LiveServer, clock: ManualClock
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    open_wall(page, server)
+    hostile = '<img src=x onerror="window.pwned=1"> <b>not bold</b> &amp;'
+
+    publish_new_posts(server, voice_post(0, clock.now(), topics, text=hostile))
+
+    expect(page.locator(".post-text", has_text=hostile)).to_be_visible()
+    assert page.locator(".posts img, .posts b").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+
+
+def test_wall_waits_tastefully_when_there_is_nothing_yet(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    open_wall(page, server, "exec-floor")
+
+    expect(page.locator("#screen-title")).to_have_text("Exec Floor")
+    expect(page.get_by_text("Waiting for posts…")).to_be_visible()
+    expect(page.locator("#kpi-mentions [data-value]")).to_have_text("0")
+    expect(page.locator("#volume-empty")).to_be_visible()
+    keep_screenshot(page, tmp_path, "wall-empty.png")
+
+
+def test_wall_refetches_its_snapshot_after_a_gap(
+    page: Page, store: SqliteStore, clock: ManualClock
+) -> None:
+    server = LiveServer(store, MemoryBroadcaster(), clock, live_backlog=1).start()
+    try:
+        topics = [add_topic(store, name, query, kind, color) for name, query, kind, color in TOPICS]
+        open_wall(page, server)
+        snapshots = page.evaluate("() => window.signalroom.snapshots")
+
+        # Stored while the screen was not told: only the snapshot after the gap can show it.
+        write(store, voice_post(3, clock.now(), topics))
+        server.publish(*(rollups_event([]) for _ in range(5)))
+
+        page.wait_for_function("(n) => window.signalroom.snapshots > n", arg=snapshots)
+        expect(page.locator(".post-text", has_text="Sehr freundliche Crew")).to_be_visible()
+    finally:
+        server.stop()
+
+
+def test_wall_reconnects_by_itself_after_the_server_restarts(
+    page: Page, store: SqliteStore, clock: ManualClock
+) -> None:
+    first = LiveServer(store, MemoryBroadcaster(), clock).start()
+    second: LiveServer | None = None
+    try:
+        topics = [add_topic(store, name, query, kind, color) for name, query, kind, color in TOPICS]
+        open_wall(page, first)
+        first.stop()
+        expect(page.locator("#conn")).not_to_have_attribute("data-state", "live")
+
+        second = LiveServer(store, MemoryBroadcaster(), clock, port=first.port).start()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+        publish_new_posts(second, voice_post(5, clock.now(), topics))
+
+        expect(page.locator(".post-text", has_text="Primera vez con SkyJet")).to_be_visible()
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
+def test_console_points_at_a_query_error_and_creates_a_topic(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    bad = '("aurora air" OR @auroraair) AND (delay* OR refund'
+    with pytest.raises(QueryError) as expected:
+        parse_query(bad)
+    page.goto(server.base)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+
+    page.fill("#f-name", "Aurora complaints")
+    page.fill("#f-query", bad)
+
+    expect(page.locator("#check")).to_have_attribute("data-state", "error")
+    expect(page.locator("#check-text")).to_contain_text(expected.value.message)
+    expect(page.locator("#check-text")).to_contain_text(f"at character {expected.value.offset}")
+    expect(page.locator("#check-snippet mark")).to_be_visible()
+    keep_screenshot(page, tmp_path, "console-error.png")
+
+    page.fill("#f-query", '("aurora air" OR @auroraair) AND (delay* OR refund*)')
+    expect(page.locator("#check")).to_have_attribute("data-state", "ok")
+    page.locator("#f-kind").select_option("risk")
+    page.click("#save")
+
+    expect(page.locator("#topic-list .topic", has_text="Aurora complaints")).to_be_visible()
+    expect(page.locator("#editor-title")).to_have_text("Edit topic · Aurora complaints")
+    assert [t.name for t in server.store.list_topics()] == ["Aurora complaints"]
+    assert server.store.list_topics()[0].kind == "risk"
+    assert server.topic_changes == 1
+
+
+def test_console_edits_and_deletes_a_topic(page: Page, server: LiveServer) -> None:
+    topic = add_topic(server.store, "SkyJet", "skyjet", "competitor", "#ff8a3d")
+    page.goto(server.base)
+
+    page.locator("#topic-list .topic", has_text="SkyJet").click()
+    expect(page.locator("#f-name")).to_have_value("SkyJet")
+    page.fill("#f-name", "SkyJet Airways")
+    page.click("#save")
+    expect(page.locator("#topic-list .topic", has_text="SkyJet Airways")).to_be_visible()
+    assert server.store.get_topic(topic.id).name == "SkyJet Airways"
+
+    page.click("#delete")
+    expect(page.locator("#delete")).to_have_text("Click again to delete")
+    page.click("#delete")
+
+    expect(page.locator("#topic-list .topic")).to_have_count(0)
+    expect(page.locator("#editor-title")).to_have_text("New topic")
+    assert server.store.list_topics() == []
+    assert server.topic_changes == 2
+
+
+def test_console_streams_live_posts_and_filters_by_topic(
+    page: Page, server: LiveServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    topics = seed_last_hour(server.store, clock.now())
+    page.goto(server.base)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator("#topic-list .topic")).to_have_count(len(TOPICS))
+
+    publish_new_posts(
+        server,
+        voice_post(2, clock.now(), topics, text="SkyJet adds a daily Faro rotation from June."),
+        voice_post(3, clock.now() + 1, topics, text="Aurora Air lounge in Vienna is lovely today."),
+    )
+    expect(page.locator(".mini-text").first).to_have_text(
+        "Aurora Air lounge in Vienna is lovely today."
+    )
+    keep_screenshot(page, tmp_path, "console.png")
+
+    page.locator("#stream-topic").select_option(label="SkyJet")
+    expect(page.locator("#stream-list .mini-text").first).to_be_visible()
+    shown = page.locator("#stream-list .mini-post .chip").all_text_contents()
+    assert shown
+    assert set(shown) <= {t.name for t in topics}
+    for item in page.locator("#stream-list .mini-post").all():
+        expect(item.locator(".chip", has_text="SkyJet")).to_have_count(1)
