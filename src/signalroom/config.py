@@ -36,7 +36,7 @@ class StoreConfig:
 
 @dataclass(frozen=True, slots=True)
 class PipelineConfig:
-    queue_size: int = 10_000
+    queue_size: int = 2_000
     """Raw items waiting to be processed; when full, sources wait (backpressure)."""
     batch_size: int = 500
     """At most this many items are processed and committed together."""
