@@ -74,6 +74,8 @@ class DemoConfig:
     """How long the crisis lasts."""
     cycle_s: float = 900.0
     """The events repeat with this period, so a wall left running keeps having news."""
+    history_s: float = 300.0
+    """On a fresh data directory, first generate this much calm past, so charts start full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,7 @@ def _validate(config: Config) -> None:
         ("demo.crisis_at_s", config.demo.crisis_at_s >= 0, "seconds >= 0"),
         ("demo.crisis_for_s", config.demo.crisis_for_s > 0, "seconds > 0"),
         ("demo.cycle_s", config.demo.cycle_s > 0, "seconds > 0"),
+        ("demo.history_s", 0 <= config.demo.history_s <= 86_400, "seconds in 0..86400"),
     ]
     for key, ok, expected in checks:
         if not ok:

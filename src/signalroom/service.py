@@ -100,7 +100,9 @@ async def run_node(
         broadcaster = MemoryBroadcaster()
         pipeline = Pipeline(store, broadcaster, model, clock, config.pipeline)
         sources: Sequence[Source] = (
-            [DemoSource(demo_scenario(config, clock), clock)] if demo else []
+            [DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)]
+            if demo
+            else []
         )
         app = create_app(
             WebDeps(

@@ -18,7 +18,7 @@ import msgspec
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from signalroom.clock import SystemClock
+from signalroom.clock import ManualClock, SystemClock
 from signalroom.errors import ConfigError, SourceError
 from signalroom.models import Post, RawItem
 from signalroom.pipeline.normalize import normalize
@@ -441,3 +441,40 @@ def _templates() -> Iterator[tuple[str, bool]]:
         yield title, True
         yield lede, False
     yield from ((t, True) for t in demo_vocab.CAMPAIGN_LAUNCH.values())
+
+
+def test_demo_source_backfills_calm_history_on_a_fresh_start() -> None:
+    clock = ManualClock(1_800_000_000.0)
+    scenario = DemoScenario(start=clock.now(), rate_per_s=20)
+    source = DemoSource(scenario, clock, history_s=60)
+
+    async def history() -> list[RawItem]:
+        items = []
+        async with asyncio.timeout(10):  # no real waiting: the past comes as fast as it can
+            async for item in source.stream(None):
+                items.append(item)
+                if len(items) >= 1000:
+                    return items
+        return items
+
+    items = asyncio.run(history())
+    created = [as_post(item.payload).created_at for item in items]
+    assert min(created) >= clock.now() - 61
+    assert max(created) <= clock.now()
+    # The scripted events keep their times relative to the present: the history runs at
+    # the calm base rate (1,000 posts at 20/s take ~50 s), with no surge in it.
+    assert max(created) - min(created) > 40
+
+
+def test_demo_source_does_not_backfill_when_resuming() -> None:
+    clock = ManualClock(1_800_000_000.0)
+    source = DemoSource(DemoScenario(start=clock.now()), clock, history_s=600)
+
+    async def first_item() -> RawItem:
+        async for item in source.stream("42"):
+            return item
+        raise AssertionError("no item")
+
+    item = asyncio.run(first_item())
+    assert item.checkpoint == "43"
+    assert as_post(item.payload).created_at >= clock.now()

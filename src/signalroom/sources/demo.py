@@ -9,6 +9,8 @@ Must not touch the network or read any data set.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import math
 import tomllib
 from collections.abc import AsyncIterator, Iterator
 from importlib import resources
@@ -17,7 +19,7 @@ from typing import Final
 import msgspec
 
 from signalroom.clock import Clock
-from signalroom.errors import SourceError
+from signalroom.errors import ConfigError, SourceError
 from signalroom.models import RawItem, TopicDraft
 from signalroom.sources.base import SourceCheck
 from signalroom.sources.demo_scenario import DemoScenario, GeneratedPost, ScenarioGenerator
@@ -59,10 +61,18 @@ class DemoSource:
     ``signalroom demo``. Checkpoints are sequence numbers; after a restart the numbering
     goes on after the last committed one, so native ids never repeat."""
 
-    def __init__(self, scenario: DemoScenario, clock: Clock, name: str = "demo") -> None:
+    def __init__(
+        self, scenario: DemoScenario, clock: Clock, name: str = "demo", history_s: float = 0.0
+    ) -> None:
+        """``history_s``: on a fresh start (no checkpoint), first generate this many seconds
+        of calm past posts as fast as the pipeline takes them, so charts have history from
+        the first second; the scripted events keep their times relative to the present."""
+        if not (math.isfinite(history_s) and history_s >= 0):
+            raise ConfigError("demo.history_s", f"got {history_s!r}, expected seconds >= 0")
         self._scenario = scenario
         self._clock = clock
         self._name = name
+        self._history_s = history_s
 
     @property
     def name(self) -> str:
@@ -84,17 +94,31 @@ class DemoSource:
         )
 
     async def stream(self, since: str | None) -> AsyncIterator[RawItem]:
-        generator = ScenarioGenerator(self._scenario, _sequence_after(since))
-        start, clock = self._scenario.start, self._clock
+        scenario = self._scenario
+        backfilling = since is None and self._history_s > 0
+        if backfilling:
+            history = self._history_s
+            scenario = dataclasses.replace(
+                scenario,
+                start=scenario.start - history,
+                campaign_at_s=scenario.campaign_at_s + history,
+                crisis_at_s=scenario.crisis_at_s + history,
+            )
+        generator = ScenarioGenerator(scenario, _sequence_after(since))
+        start, clock = scenario.start, self._clock
         while True:
             behind = clock.now() - start - generator.elapsed_s
-            if behind > _MAX_LAG_S:
+            if backfilling and behind <= 0:
+                backfilling = False
+            if behind > _MAX_LAG_S and not backfilling:
                 # Asleep or starved: catch up with the present instead of flooding the wall.
                 generator.skip_to(generator.elapsed_s + behind)
             post = generator.next()
             wait = start + post.at_s - clock.now()
             if wait > 0:
                 await asyncio.sleep(wait)
+            elif backfilling and post.seq % 256 == 0:
+                await asyncio.sleep(0)  # let the pipeline run while the history floods in
             yield RawItem(
                 source="demo",
                 payload=post.payload,
