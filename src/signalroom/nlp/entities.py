@@ -11,10 +11,10 @@ never does I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import msgspec
 
+from signalroom.casefold import fold
 from signalroom.nlp.text import HASHTAG_PATTERN, LINK_PATTERN, MENTION_PATTERN, scrub
 
 MAX_PER_KIND = 64
@@ -68,21 +68,7 @@ def _add_token(found: dict[str, None], token: str) -> None:
     # A run of combining marks alone (the keycap emoji "#️⃣" is '#' + two marks) is a
     # token to the query grammar but names nothing a person would call a hashtag.
     if _HAS_WORD_CHAR.search(token):
-        found[_fold(token)] = None
-
-
-def _fold(token: str) -> str:
-    """NFC and case-folded, exactly as docs/QUERY.md normalises text (and as
-    ``signalroom.query`` does): case-folding can undo NFC (``ǰ``), so repeat until stable."""
-    if token.isascii():
-        return token.lower()
-    current = token
-    for _ in range(4):
-        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", current).casefold())
-        if folded == current:
-            break
-        current = folded
-    return current
+        found[fold(token)] = None
 
 
 def _trim_link(link: str) -> str:

@@ -23,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from signalroom.casefold import fold
+
 TokenKind = Literal["word", "hashtag", "mention"]
 
 WILDCARDS = "*?"
@@ -63,16 +65,8 @@ _TOKEN_TEXT = re.compile(_BODY)
 
 
 def normalize(text: str) -> str:
-    """NFC, case-folded. Repeated until stable, so normalising twice changes nothing."""
-    if text.isascii():
-        return text.lower()
-    current = text
-    for _ in range(4):
-        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", current).casefold())
-        if folded == current:
-            break
-        current = folded
-    return current
+    """NFC, case-folded (the text model of docs/QUERY.md)."""
+    return fold(text)
 
 
 def is_token_text(text: str) -> bool:
