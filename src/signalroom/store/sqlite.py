@@ -357,30 +357,20 @@ class SqliteStore:
 
     def create_topic(self, draft: TopicDraft, now: float) -> Topic:
         _validate_draft(draft)
-        try:
-            with self._write() as conn:
-                row = conn.execute(
-                    _INSERT_TOPIC,
-                    (draft.name, draft.query, draft.kind, draft.color, now, now),
-                ).fetchone()
-        except StoreError as err:
-            if _is_unique_violation(err.__cause__):
-                raise ConflictError(f"a topic named {draft.name!r} already exists") from err
-            raise
+        with _unique_topic_name(draft), self._write() as conn:
+            row = conn.execute(
+                _INSERT_TOPIC,
+                (draft.name, draft.query, draft.kind, draft.color, now, now),
+            ).fetchone()
         return _topic(row)
 
     def update_topic(self, topic_id: int, draft: TopicDraft, now: float) -> Topic:
         _validate_draft(draft)
-        try:
-            with self._write() as conn:
-                row = conn.execute(
-                    _UPDATE_TOPIC,
-                    (draft.name, draft.query, draft.kind, draft.color, now, topic_id),
-                ).fetchone()
-        except StoreError as err:
-            if _is_unique_violation(err.__cause__):
-                raise ConflictError(f"a topic named {draft.name!r} already exists") from err
-            raise
+        with _unique_topic_name(draft), self._write() as conn:
+            row = conn.execute(
+                _UPDATE_TOPIC,
+                (draft.name, draft.query, draft.kind, draft.color, now, topic_id),
+            ).fetchone()
         if row is None:
             raise NotFoundError(f"no topic with id {topic_id}")
         return _topic(row)
@@ -703,6 +693,17 @@ def _validate_draft(draft: TopicDraft) -> None:
         raise ValidationError("must not be empty", field="name")
     if draft.kind not in TOPIC_KINDS:
         raise ValidationError(f"must be one of {', '.join(TOPIC_KINDS)}", field="kind")
+
+
+@contextmanager
+def _unique_topic_name(draft: TopicDraft) -> Iterator[None]:
+    """Turn the store's unique-name violation into the ConflictError callers expect."""
+    try:
+        yield
+    except StoreError as err:
+        if _is_unique_violation(err.__cause__):
+            raise ConflictError(f"a topic named {draft.name!r} already exists") from err
+        raise
 
 
 def _is_unique_violation(err: BaseException | None) -> bool:
