@@ -1,0 +1,128 @@
+"""The ``signalroom`` command as a user runs it: outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from signalroom.cli import main
+from signalroom.clock import SystemClock
+from signalroom.models import Reject
+from signalroom.store.base import WriteBatch
+from signalroom.store.sqlite import SqliteStore
+
+
+def test_query_check_prints_the_normalised_form(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "check", "jaguar  OR #Jaguar"]) == 0
+    assert capsys.readouterr().out.strip() == "jaguar OR #jaguar"
+
+
+def test_query_check_prints_the_error_with_its_offset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "check", "autor:jaguar"]) == 1
+    assert capsys.readouterr().out.strip() == "error: unknown field 'autor' at 0"
+
+
+def test_query_match_answers_each_line_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        "\n".join(
+            [
+                json.dumps({"text": "The new Jaguar ad is great"}),
+                "not json",
+                json.dumps({"text": "a jaguar at the zoo"}),
+                json.dumps(["a list"]),
+                json.dumps({"text": "nothing", "title": "Jaguar ad wins award"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert main(["query", "match", "jaguar NEAR/2 ad NOT zoo", str(posts)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "true"
+    assert lines[1].startswith("error: ")
+    assert lines[2] == "false"
+    assert lines[3].startswith("error: ")
+    assert lines[4] == "true"
+
+
+def test_query_match_fails_clearly_on_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", "match", "jaguar", str(tmp_path / "nope.jsonl")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_rejects_list_shows_reason_and_payload(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = SqliteStore.open(tmp_path / "signalroom.db")
+    store.write_batch(
+        WriteBatch(rejects=(Reject("webhook", "author.handle: missing", b'{"id": "1"}', 1e9),))
+    )
+    store.close()
+
+    assert main(["rejects", "list", "--data-dir", str(tmp_path), "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["source"] == "webhook"
+    assert row["reason"] == "author.handle: missing"
+    assert row["payload"] == '{"id": "1"}'
+
+    assert main(["rejects", "list", "--data-dir", str(tmp_path)]) == 0
+    assert "author.handle: missing" in capsys.readouterr().out
+
+
+def test_rejects_list_without_data_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rejects", "list", "--data-dir", str(tmp_path / "none")]) == 1
+    assert "no Signalroom data" in capsys.readouterr().err
+
+
+def test_topics_list_prints_stored_topics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from signalroom.models import TopicDraft
+
+    store = SqliteStore.open(tmp_path / "signalroom.db")
+    store.create_topic(TopicDraft(name="Acme", query="acme"), SystemClock().now())
+    store.close()
+    assert main(["topics", "list", "--data-dir", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "Acme"
+
+
+def test_config_error_names_the_setting_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "signalroom.toml"
+    config.write_text('[web]\nport = "eighty"\n', encoding="utf-8")
+    assert main(["config", "show", "--config", str(config)]) == 2
+    assert "web.port" in capsys.readouterr().err
+
+
+def test_config_show_applies_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "signalroom.toml"
+    config.write_text("[web]\nport = 9000\n", encoding="utf-8")
+    assert main(["config", "show", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["web"]["port"] == 9000
+
+
+def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["query", "check"])
+    assert exit_info.value.code == 2
+    assert main([]) == 2
+
+
+def test_bench_pipeline_prints_the_contract_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "pipeline", "--posts", "300", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["posts"] == 300
+    assert result["posts_per_s"] > 0
+    assert result["p99_latency_ms"] >= result["p50_latency_ms"] > 0
+    assert result["peak_rss_mb"] > 0
+    assert result["stored"] + result["unmatched"] + result["rejected"] == 300
