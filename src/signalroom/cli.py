@@ -109,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     config_show.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
     config_show.set_defaults(handler=_config_show)
 
+    evaluate = commands.add_parser(
+        "eval", help="score the models on labelled data (see docs/evaluation.md)"
+    ).add_subparsers(title="eval commands", metavar="COMMAND")
+    for kind, what in (
+        ("sentiment", 'lines {"text", "label"[, "lang"]}: macro recall, accuracy, posts/s'),
+        ("language", 'lines {"text", "lang"}: accuracy, posts/s'),
+        ("moderation", 'lines {"text", "label"} (1 = offensive): macro-F1, accuracy, posts/s'),
+        ("complaint", 'lines {"text", "label"} (1 = complaint): macro-F1, accuracy, posts/s'),
+    ):
+        command = evaluate.add_parser(kind, help=f"{kind} on a JSONL file: {what}")
+        command.add_argument("file", metavar="FILE.jsonl", type=Path)
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+        command.set_defaults(handler=_eval, kind=kind)
+
     bench = commands.add_parser("bench", help="measure speed and memory").add_subparsers(
         title="bench commands", metavar="COMMAND"
     )
@@ -279,6 +293,25 @@ def _topics_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def _config_show(args: argparse.Namespace, out: TextIO) -> int:
     print(json.dumps(describe(_config(args)), indent=2), file=out)
+    return 0
+
+
+def _eval(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.evaluation.classify import (
+        evaluate_binary,
+        evaluate_language,
+        evaluate_sentiment,
+    )
+    from signalroom.evaluation.report import format_report
+
+    kind = args.kind
+    if kind == "sentiment":
+        result = evaluate_sentiment(args.file)
+    elif kind == "language":
+        result = evaluate_language(args.file)
+    else:
+        result = evaluate_binary(args.file, kind)
+    print(json.dumps(result) if args.json else format_report(result, kind), file=out)
     return 0
 
 
