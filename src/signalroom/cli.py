@@ -123,6 +123,17 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print one JSON object")
         command.set_defaults(handler=_eval, kind=kind)
 
+    detect = evaluate.add_parser(
+        "detect", help="the default spike detector on NAB-format series, NAB-scored"
+    )
+    detect.add_argument("data_dir", metavar="DATA_DIR", type=Path)
+    detect.add_argument("windows", metavar="WINDOWS.json", type=Path)
+    detect.add_argument("--json", action="store_true", help="print one JSON object")
+    detect.add_argument(
+        "--results-dir", type=Path, metavar="DIR", help="also write per-file anomaly scores"
+    )
+    detect.set_defaults(handler=_eval_detect)
+
     bench = commands.add_parser("bench", help="measure speed and memory").add_subparsers(
         title="bench commands", metavar="COMMAND"
     )
@@ -312,6 +323,17 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
     else:
         result = evaluate_binary(args.file, kind)
     print(json.dumps(result) if args.json else format_report(result, kind), file=out)
+    return 0
+
+
+def _eval_detect(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.evaluation.detect import format_detect_report, run_detect
+
+    report = run_detect(args.data_dir, args.windows, args.results_dir)
+    if args.json:
+        print(json.dumps(dict(report.scores)), file=out)
+    else:
+        print(format_detect_report(report), file=out)
     return 0
 
 
