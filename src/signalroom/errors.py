@@ -10,7 +10,7 @@ escapes is a bug. Boundaries (HTTP, CLI, sources) translate these into their own
     ├── QueryError           a topic query cannot be parsed (message + character offset)
     ├── RejectError          an incoming item cannot become a Post (reason; kept as a Reject)
     ├── NotFoundError        a thing asked for by id does not exist
-    ├── ConflictError        a write would break a uniqueness rule (a topic name taken)
+    ├── ConflictError        a write conflicts with current state (a topic name taken, an alert already resolved)
     ├── ValidationError      input to an API or command is malformed (field path + message)
     ├── StoreError           the store failed (disk full, schema too new, ...)
     └── SourceError          a source failed to connect or read (retried with backoff)
@@ -57,7 +57,8 @@ class NotFoundError(SignalroomError):
 
 
 class ConflictError(SignalroomError):
-    """The write would break a uniqueness rule."""
+    """The write conflicts with the current state: a uniqueness rule, or a transition the
+    current state does not allow."""
 
 
 class ValidationError(SignalroomError):
