@@ -7,8 +7,8 @@ PIP_FLAGS ?=
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' Makefile | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-install: ## install Signalroom with its development tools (pinned)
-	$(PYTHON) -m pip install $(PIP_FLAGS) -c constraints.txt -e '.[dev]'
+install: ## install Signalroom with its development and model-training tools (pinned)
+	$(PYTHON) -m pip install $(PIP_FLAGS) -c constraints.txt -e '.[dev,train]'
 
 lint: ## ruff: lint and formatting
 	$(PYTHON) -m ruff check src tests

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signalroom.nlp import Enricher, FastTextLanguageIdentifier, VaderSentiment
+from signalroom.nlp import Enricher, FastTextLanguageIdentifier, LinearSentiment
 
 
 @pytest.fixture(scope="session")
@@ -18,5 +18,5 @@ def identifier() -> FastTextLanguageIdentifier:
 
 
 @pytest.fixture(scope="session")
-def vader() -> VaderSentiment:
-    return VaderSentiment()
+def sentiment() -> LinearSentiment:
+    return LinearSentiment.load()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signalroom.models import Author, Engagement, Enrichment, Post
-from signalroom.nlp import Enricher
+from signalroom.nlp import Enricher, FastTextLanguageIdentifier
 from signalroom.nlp.synthetic import synthetic_posts
 
 
@@ -42,8 +42,10 @@ def assert_valid(enrichment: Enrichment, enricher: Enricher) -> None:
     assert msgspec.json.decode(msgspec.json.encode(enrichment), type=Enrichment) == enrichment
 
 
-def test_model_version_names_the_models_and_the_rules(enricher: Enricher) -> None:
-    assert enricher.model_version == "lid176+vader3.3.2+v1"
+def test_model_version_names_the_models_and_the_rules(
+    enricher: Enricher, identifier: FastTextLanguageIdentifier
+) -> None:
+    assert enricher.model_version == f"{identifier.version}+sent-hash-v1+v1"
 
 
 def test_enrich_batch_reads_language_sentiment_entities_and_reach(enricher: Enricher) -> None:

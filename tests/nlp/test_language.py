@@ -1,15 +1,28 @@
-"""Language identification on sentences written for these tests, the label mapping, and the
-rule that lets a source's declared language break a tie."""
+"""Language identification on sentences written for these tests, the label mapping, the prior
+over expected languages, the second opinion, and the rule that lets a source's declared
+language break a tie."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signalroom.errors import SignalroomError
 from signalroom.nlp import FastTextLanguageIdentifier, detect_languages
-from signalroom.nlp.language import clean_for_detection, hint_code, iso639_1
+from signalroom.nlp.language import (
+    CONFIDENT,
+    SECOND_OPINION_WEIGHT,
+    NaiveBayesLanguageModel,
+    blend,
+    choose,
+    clean_for_detection,
+    hint_code,
+    iso639_1,
+    prior_weighted,
+)
 
 SENTENCES = {
     "en": (
@@ -69,14 +82,15 @@ def test_detect_languages_is_undetermined_when_no_words_are_left(text: str) -> N
 
 
 def test_detect_languages_is_undetermined_when_the_model_is_unsure() -> None:
-    # A lone greeting the model has no n-grams for: its answer is its prior, about 0.12.
-    assert detect_languages(["hola"]) == [("und", 0.0)]
+    # A word of many languages: none of them reaches 0.2.
+    assert detect_languages(["super"]) == [("und", 0.0)]
 
 
 def test_detect_uses_the_hint_when_it_is_a_close_runner_up(
     identifier: FastTextLanguageIdentifier,
 ) -> None:
-    # "danke" reads as German (about 0.49) with Dutch close behind (about 0.29).
+    # "danke" reads as German (about 0.41) with Dutch behind (about 0.15): neither is
+    # confident.
     assert identifier.detect("danke")[0] == "de"
     assert identifier.detect("danke", "nl")[0] == "nl"
     assert identifier.detect("danke", "nl-BE")[0] == "nl"
@@ -90,29 +104,106 @@ def test_detect_ignores_the_hint_when_detection_is_confident(
     assert confidence > 0.9
 
 
-def test_detect_ignores_a_hint_the_model_does_not_consider(
+def test_detect_ignores_a_hint_the_models_do_not_consider(
     identifier: FastTextLanguageIdentifier,
 ) -> None:
     assert identifier.detect("danke", "hu")[0] == "de"
     assert identifier.detect("danke", "not a language")[0] == "de"
 
 
-def test_decide_sums_labels_of_one_language_and_breaks_ties_by_code() -> None:
-    decide = FastTextLanguageIdentifier.decide
-    assert decide([(0.3, "__label__zh"), (0.25, "__label__yue"), (0.3, "__label__ja")], None) == (
-        "zh",
-        0.55,
+def test_detect_follows_the_expected_languages_when_the_text_is_ambiguous(
+    identifier: FastTextLanguageIdentifier,
+) -> None:
+    # Catalan for "merry Christmas": French by default, where Catalan is not expected.
+    assert identifier.detect("Bon Nadal")[0] == "fr"
+    catalan = FastTextLanguageIdentifier.load(expected={"ca"})
+    assert catalan.expected == frozenset({"ca"})
+    assert catalan.detect("Bon Nadal")[0] == "ca"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Mega geil, danke euch!"),
+        ("pt", "Nossa que legal"),
+        ("it", "Bellissimo concerto stasera"),
+    ],
+)
+def test_detect_is_sure_of_short_posts_fasttext_alone_is_unsure_of(
+    identifier: FastTextLanguageIdentifier, lang: str, text: str
+) -> None:
+    # fastText gives each of these its right language at 0.33 to 0.41 only; the prior and
+    # the naive Bayes model's second opinion agree with it.
+    code, confidence = identifier.detect(text)
+    assert code == lang
+    assert confidence >= CONFIDENT
+
+
+def test_prior_weighted_boosts_expected_languages_and_sums_labels_of_one_language() -> None:
+    scores = prior_weighted(
+        [(0.3, "__label__zh"), (0.25, "__label__yue"), (0.3, "__label__ca"), (0.1, "__label__ceb")],
+        {"zh"},
     )
-    assert decide([(0.4, "__label__es"), (0.4, "__label__pt")], None) == ("es", 0.4)
-    assert decide([(0.9, "__label__ceb")], None) == ("und", 0.0)
-    assert decide([(1.00003, "__label__de")], None) == ("de", 1.0)
-    assert decide([], "en") == ("und", 0.0)
+    # zh: (0.3 + 0.25) x 3; ca: 0.3; ceb (no ISO 639-1 code) and the 0.05 unseen count only
+    # in the total.
+    total = 1.65 + 0.3 + 0.1 + 0.05
+    assert scores == pytest.approx({"zh": 1.65 / total, "ca": 0.3 / total})
+    # Catalan is likelier by fastText's reading, Spanish by the prior's.
+    catalan_or_spanish = prior_weighted([(0.5, "__label__ca"), (0.3, "__label__es")], {"es"})
+    assert catalan_or_spanish["es"] > catalan_or_spanish["ca"]
+    assert prior_weighted([(0.9, "__label__ceb")], {"en"}) == {}
+    assert prior_weighted([], {"en"}) == {}
+
+
+def test_blend_weighs_the_second_opinion_over_the_candidates_only() -> None:
+    first = {"de": 0.4, "en": 0.6}
+    second = {"de": 0.6, "en": 0.1, "nl": 0.3}
+    blended = blend(first, second, {"de", "en"}, set())
+    weight = SECOND_OPINION_WEIGHT
+    assert blended == pytest.approx(
+        {
+            "de": (1 - weight) * 0.4 + weight * 0.6 / 0.7,
+            "en": (1 - weight) * 0.6 + weight * 0.1 / 0.7,
+        }
+    )
+    assert blend(first, {"nl": 1.0}, {"de", "en"}, set()) == first
+
+
+def test_choose_breaks_ties_by_code_and_says_und_below_the_minimum() -> None:
+    assert choose({"pt": 0.4, "es": 0.4}, None) == ("es", 0.4)
+    assert choose({"de": 1.00003}, None) == ("de", 1.0)
+    assert choose({"de": 0.45, "nl": 0.15}, "nl-BE") == ("nl", 0.15)
+    assert choose({"de": 0.45, "nl": 0.05}, "nl") == ("de", 0.45)
+    assert choose({"de": 0.15, "nl": 0.1}, None) == ("und", 0.0)
+    assert choose({}, "en") == ("und", 0.0)
+
+
+def test_naive_bayes_model_gives_probabilities_per_iso_code() -> None:
+    model = NaiveBayesLanguageModel()
+    probabilities = model.probabilities("القطار إلى المطار ألغي مرة أخرى هذا الصباح")
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert max(probabilities.items(), key=lambda item: item[1])[0] == "ar"
+    assert "und" not in model.codes
+    assert {"ar", "hu", "en"} <= model.codes
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300), hint=st.none() | st.text(max_size=8))
+def test_detect_answers_any_text_with_a_code_and_a_unit_confidence(
+    identifier: FastTextLanguageIdentifier, text: str, hint: str | None
+) -> None:
+    code, confidence = identifier.detect(text, hint)
+    assert code == "und" or (len(code) == 2 and code.isascii() and code.islower())
+    assert 0.0 <= confidence <= 1.0
+    assert (code == "und") == (confidence == 0.0)
 
 
 def test_iso639_1_maps_fasttext_labels() -> None:
     assert iso639_1("__label__hu") == "hu"
     assert iso639_1("__label__arz") == "ar"
     assert iso639_1("__label__als") == "de"
+    assert iso639_1("ary") == "ar"
+    assert iso639_1("en") == "en"
     assert iso639_1("__label__jbo") == "und"
 
 

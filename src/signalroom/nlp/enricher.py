@@ -1,7 +1,9 @@
 """The enricher: everything the pipeline learns about a batch of posts in one call.
 
 Language (fastText lid.176, the source's declared language as a tie-breaker), sentiment
-(a :class:`SentimentModel`, VADER for now), hashtags, mentions, links and reach. Models
+(a :class:`SentimentModel`: by default the multilingual hashed-feature linear model of
+:mod:`signalroom.nlp.linear_sentiment`, which reads the detected language), hashtags,
+mentions, links and reach. Models
 are loaded once by :meth:`Enricher.load`; :meth:`Enricher.enrich_batch` is then pure CPU,
 deterministic, and never raises for any post. It is meant to run in the pipeline's
 worker thread, off the event loop, and must not do I/O.
@@ -14,10 +16,10 @@ from collections.abc import Sequence
 from signalroom.models import Enrichment, Post
 from signalroom.nlp.entities import extract_entities
 from signalroom.nlp.language import FastTextLanguageIdentifier
+from signalroom.nlp.linear_sentiment import LinearSentiment
 from signalroom.nlp.reach import compute_reach
 from signalroom.nlp.sentiment import SentimentModel
 from signalroom.nlp.text import model_text, searchable_text
-from signalroom.nlp.vader import VaderSentiment
 
 ENRICHMENT_VERSION = 1
 """Bumped when the enricher's own rules change (cleaning, thresholds, reach weights)."""
@@ -34,12 +36,12 @@ class Enricher:
         self._language = language
         self._sentiment = sentiment
         self.model_version: str = f"{language.version}+{sentiment.version}+v{ENRICHMENT_VERSION}"
-        """Names the models and rules used, e.g. ``lid176+vader3.3.2+v1``."""
+        """Names the models and rules used, e.g. ``lid176+sent-hash-v1+v1``."""
 
     @classmethod
     def load(cls) -> Enricher:
         """Load the packaged models (no download, ever)."""
-        return cls(FastTextLanguageIdentifier.load(), VaderSentiment())
+        return cls(FastTextLanguageIdentifier.load(), LinearSentiment.load())
 
     def detect_languages(self, posts: Sequence[Post]) -> list[tuple[str, float]]:
         """Language (ISO 639-1 or ``und``) and confidence per post, in order, with each

@@ -14,7 +14,7 @@ a link to the brand's site, and emoji ``{pe}`` (positive), ``{ne}`` (negative), 
 (neutral). Hungarian templates never inflect a brand name (``a {brand} járata``), so any
 brand fits any template.
 
-English posts are worded so a lexicon model (VADER) reads their tone; posts in the other
+English posts are worded so a sentiment model reads their tone clearly; posts in the other
 languages carry emoji that signal it.
 """
 
