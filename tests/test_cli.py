@@ -126,3 +126,35 @@ def test_bench_pipeline_prints_the_contract_keys(capsys: pytest.CaptureFixture[s
     assert result["p99_latency_ms"] >= result["p50_latency_ms"] > 0
     assert result["peak_rss_mb"] > 0
     assert result["stored"] + result["unmatched"] + result["rejected"] == 300
+
+
+def test_corrections_export_writes_training_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from signalroom.models import TopicDraft
+    from tests.store.builders import T0, make_post
+
+    store = SqliteStore.open(tmp_path / "signalroom.db")
+    topic = store.create_topic(TopicDraft(name="Acme", query="acme"), T0)
+    store.write_batch(
+        WriteBatch(
+            posts=(
+                make_post("a", topics=(topic.id,), label="negative", text="acme is fine"),
+                make_post("b", topics=(topic.id,), label="positive", text="acme again"),
+            )
+        )
+    )
+    store.correct_sentiment("demo:a", "neutral", "Ana", now=T0 + 10)
+    store.close()
+
+    out = tmp_path / "corrections.jsonl"
+    assert main(["corrections", "export", str(out), "--data-dir", str(tmp_path)]) == 0
+    assert "wrote 1 corrections" in capsys.readouterr().out
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert row["text"] == "acme is fine"
+    assert row["label"] == "neutral"
+    assert row["model_label"] == "negative"
+    assert row["corrected_by"] == "Ana"
+    assert row["lang"] == "en"
+
+    assert main(["corrections", "export", "-", "--data-dir", str(tmp_path), "--since", "x"]) == 2

@@ -102,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     topics_list.add_argument("--json", action="store_true", help="one JSON object per line")
     topics_list.set_defaults(handler=_topics_list)
 
+    corrections = commands.add_parser(
+        "corrections", help="people's sentiment corrections"
+    ).add_subparsers(title="corrections commands", metavar="COMMAND")
+    export = corrections.add_parser(
+        "export", help="write corrections as JSONL training data ({text, label, lang, ...})"
+    )
+    _store_options(export)
+    export.add_argument(
+        "output", metavar="FILE.jsonl", type=Path, help="where to write; - for stdout"
+    )
+    export.add_argument(
+        "--since", metavar="TIME", help="only corrections made at or after (ISO 8601)"
+    )
+    export.set_defaults(handler=_corrections_export)
+
     config = commands.add_parser("config", help="the effective configuration").add_subparsers(
         title="config commands", metavar="COMMAND"
     )
@@ -283,6 +298,49 @@ def _rejects_list(args: argparse.Namespace, out: TextIO) -> int:
             )
     if not rejects and not args.json:
         print("no rejected items", file=out)
+    return 0
+
+
+def _corrections_export(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.clock import parse_instant, to_iso
+
+    since = None
+    if args.since is not None:
+        try:
+            since = parse_instant(args.since)
+        except ValueError:
+            print(f"error: --since: not a time: {args.since!r} (use ISO 8601)", file=sys.stderr)
+            return 2
+    store = _open_existing_store(_config(args))
+    try:
+        corrections = store.list_corrections(limit=10_000_000, since=since)
+    finally:
+        store.close()
+    lines = [
+        json.dumps(
+            {
+                "text": "\n".join(part for part in (item.post.title, item.post.text) if part),
+                "label": correction.label,
+                "lang": item.enrichment.lang,
+                "model_label": correction.model_label,
+                "corrected_by": correction.corrected_by,
+                "corrected_at": to_iso(correction.corrected_at),
+                "id": item.post.id,
+            },
+            ensure_ascii=False,
+        )
+        for correction, item in corrections
+    ]
+    if str(args.output) == "-":
+        for line in lines:
+            print(line, file=out)
+    else:
+        try:
+            args.output.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        except OSError as err:
+            print(f"error: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+            return 1
+        print(f"wrote {len(lines)} corrections to {args.output}", file=out)
     return 0
 
 

@@ -1,8 +1,7 @@
 """The plain data every stage passes along: raw items, posts, enrichment, topics, rollups.
 
 All are frozen msgspec Structs (cheap to build, fast to encode). Instants are UTC epoch
-seconds (``float``). This module imports nothing of ours but ``errors``-free foundation
-and must never do I/O.
+seconds (``float``). This module imports nothing of ours and must never do I/O.
 """
 
 from __future__ import annotations
@@ -99,12 +98,32 @@ class Enrichment(msgspec.Struct, frozen=True):
     model_version: str
 
 
+class SentimentCorrection(msgspec.Struct, frozen=True):
+    """A person's verdict on a post's sentiment. It wins over the model for that post and
+    its rollups; ``model_label``/``model_score`` keep what the model said."""
+
+    post_id: str
+    label: SentimentLabel
+    corrected_by: str
+    corrected_at: float
+    model_label: SentimentLabel
+    model_score: float
+
+
+CORRECTED_SCORES: dict[SentimentLabel, float] = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+"""The score a corrected post takes: a person's label is certain."""
+
+
 class EnrichedPost(msgspec.Struct, frozen=True):
-    """A post with what the pipeline added: its enrichment and the topics it matched."""
+    """A post with what the pipeline added: its enrichment and the topics it matched.
+
+    When a person corrected its sentiment, ``enrichment.sentiment`` already holds the
+    corrected label and score, and ``correction`` says who, when and what the model said."""
 
     post: Post
     enrichment: Enrichment
     topics: tuple[int, ...]
+    correction: SentimentCorrection | None = None
 
 
 class Reject(msgspec.Struct, frozen=True):

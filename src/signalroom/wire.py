@@ -42,10 +42,7 @@ def post_json(item: EnrichedPost) -> dict[str, Any]:
         "received_at": to_iso(post.received_at),
         "lang": enrichment.lang,
         "lang_confidence": round(enrichment.lang_confidence, 4),
-        "sentiment": {
-            "label": enrichment.sentiment.label,
-            "score": round(enrichment.sentiment.score, 4),
-        },
+        "sentiment": sentiment_json(item),
         "topics": list(item.topics),
         "engagement": {
             "likes": post.engagement.likes,
@@ -62,6 +59,20 @@ def post_json(item: EnrichedPost) -> dict[str, Any]:
         "repost_of": post.repost_of,
         "media": list(post.media),
         "model_version": enrichment.model_version,
+    }
+
+
+def sentiment_json(item: EnrichedPost) -> dict[str, Any]:
+    """The post's sentiment as shown: a person's correction wins over the model, and says
+    who made it and what the model had said."""
+    sentiment, correction = item.enrichment.sentiment, item.correction
+    return {
+        "label": sentiment.label,
+        "score": round(sentiment.score, 4),
+        "corrected_by": correction.corrected_by if correction else None,
+        "corrected_at": to_iso(correction.corrected_at) if correction else None,
+        "model_label": correction.model_label if correction else None,
+        "model_score": round(correction.model_score, 4) if correction else None,
     }
 
 

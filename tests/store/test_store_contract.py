@@ -743,3 +743,86 @@ def test_query_posts_pages_return_exactly_the_filtered_posts_in_order(
             assert len(pages[-1]) <= limit
         finally:
             store.close()
+
+
+# -- sentiment corrections -------------------------------------------------------------
+
+
+def minute_rollup(store: Store, topic_id: int) -> tuple[int, int, int, int, float]:
+    (rollup,) = store.query_rollups((topic_id,), T0 - 3600, T0 + 3600, "minute")
+    return (rollup.volume, rollup.negative, rollup.neutral, rollup.positive, rollup.sentiment_sum)
+
+
+def test_store_correction_wins_over_the_model_for_the_post_and_its_rollups(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    first, second = topics
+    write(
+        store,
+        make_post("a", topics=(first.id, second.id), label="negative", score=-0.4),
+        make_post("b", topics=(first.id,), label="positive", score=0.5),
+    )
+    assert minute_rollup(store, first.id) == (2, 1, 0, 1, pytest.approx(0.1))
+
+    result = store.correct_sentiment("demo:a", "positive", " Ana ", now=T0 + 100)
+
+    assert result.post.enrichment.sentiment.label == "positive"
+    assert result.post.enrichment.sentiment.score == 1.0
+    assert result.post.correction is not None
+    assert result.post.correction.corrected_by == "Ana"
+    assert result.post.correction.model_label == "negative"
+    assert result.post.correction.model_score == -0.4
+    assert minute_rollup(store, first.id) == (2, 0, 0, 2, pytest.approx(1.5))
+    assert minute_rollup(store, second.id) == (1, 0, 0, 1, pytest.approx(1.0))
+    assert sorted((r.topic_id, r.positive) for r in result.rollups) == sorted(
+        [(first.id, 2), (second.id, 1)]
+    )
+    # Filters and pages read the correction too.
+    page = store.query_posts(PostQuery(sentiment="positive"))
+    assert sorted(i.post.id for i in page.items) == ["demo:a", "demo:b"]
+    assert store.get_post("demo:a").correction == result.post.correction
+
+
+def test_store_second_correction_replaces_the_first_and_keeps_the_model_verdict(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    first, _ = topics
+    write(store, make_post("a", topics=(first.id,), label="negative", score=-0.4))
+    store.correct_sentiment("demo:a", "positive", "Ana", now=T0 + 100)
+    result = store.correct_sentiment("demo:a", "neutral", "Bo", now=T0 + 200)
+
+    assert result.post.correction is not None
+    assert result.post.correction.label == "neutral"
+    assert result.post.correction.corrected_by == "Bo"
+    assert result.post.correction.model_label == "negative"
+    assert minute_rollup(store, first.id) == (1, 0, 1, 0, pytest.approx(0.0))
+    ((correction, item),) = store.list_corrections()
+    assert correction == result.post.correction
+    assert item.post.text == "hello acme"
+
+
+def test_store_correction_refuses_unknown_posts_and_bad_input(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    write(store, make_post("a", topics=(topics[0].id,)))
+    with pytest.raises(NotFoundError):
+        store.correct_sentiment("demo:nope", "positive", "Ana", now=T0)
+    with pytest.raises(ValidationError) as by:
+        store.correct_sentiment("demo:a", "positive", "   ", now=T0)
+    assert by.value.field == "by"
+    with pytest.raises(ValidationError) as label:
+        store.correct_sentiment("demo:a", "great", "Ana", now=T0)  # type: ignore[arg-type]
+    assert label.value.field == "label"
+    assert store.list_corrections() == []
+    assert minute_rollup(store, topics[0].id) == (1, 0, 1, 0, pytest.approx(0.0))
+
+
+def test_store_lists_corrections_oldest_first_since_a_time(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    write(store, *(make_post(n, topics=(topics[0].id,)) for n in ("a", "b", "c")))
+    for offset, native_id in enumerate(("c", "a", "b")):
+        store.correct_sentiment(f"demo:{native_id}", "negative", "Ana", now=T0 + offset)
+    assert [c.post_id for c, _ in store.list_corrections()] == ["demo:c", "demo:a", "demo:b"]
+    assert [c.post_id for c, _ in store.list_corrections(since=T0 + 1)] == ["demo:a", "demo:b"]
+    assert [c.post_id for c, _ in store.list_corrections(limit=1)] == ["demo:c"]

@@ -16,6 +16,7 @@ from signalroom.models import (
     EnrichedPost,
     Reject,
     Rollup,
+    SentimentCorrection,
     SentimentLabel,
     Topic,
     TopicDraft,
@@ -72,6 +73,14 @@ class StoredReject(msgspec.Struct, frozen=True):
     reason: str
     payload: bytes
     received_at: float
+
+
+class CorrectionResult(msgspec.Struct, frozen=True):
+    """A committed sentiment correction: the post as it now reads, and the current totals
+    of every minute rollup row the correction changed."""
+
+    post: EnrichedPost
+    rollups: tuple[Rollup, ...]
 
 
 class StoreStats(msgspec.Struct, frozen=True):
@@ -138,6 +147,23 @@ class Store(Protocol):
         """Rollups with ``since <= bucket_start < until``, summed into ``bucket``-sized
         buckets, ordered by topic then time. ``None`` means every topic. Empty buckets
         are absent."""
+        ...
+
+    def correct_sentiment(
+        self, post_id: str, label: SentimentLabel, by: str, now: float
+    ) -> CorrectionResult:
+        """Record a person's sentiment label for a post, in one transaction: the post reads
+        with the corrected label (score from CORRECTED_SCORES), its minute rollups move the
+        post from its old label to the new one, and the model's first verdict is kept. A
+        second correction replaces the first. Raises NotFoundError, ValidationError (empty
+        ``by``)."""
+        ...
+
+    def list_corrections(
+        self, limit: int = 1000, since: float | None = None
+    ) -> list[tuple[SentimentCorrection, EnrichedPost]]:
+        """Corrections, oldest first (``corrected_at >= since``), with their posts: what
+        ``signalroom corrections export`` turns into training data."""
         ...
 
     def list_rejects(self, limit: int = 100, source: str | None = None) -> list[StoredReject]:

@@ -45,6 +45,8 @@ from signalroom.clock import Clock, SystemClock
 from signalroom.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from signalroom.models import (
     BUCKET_SECONDS,
+    CORRECTED_SCORES,
+    SENTIMENT_LABELS,
     TOPIC_KINDS,
     Author,
     Bucket,
@@ -54,10 +56,13 @@ from signalroom.models import (
     Post,
     Rollup,
     Sentiment,
+    SentimentCorrection,
+    SentimentLabel,
     Topic,
     TopicDraft,
 )
 from signalroom.store.base import (
+    CorrectionResult,
     PostPage,
     PostQuery,
     StoredReject,
@@ -70,6 +75,7 @@ from signalroom.store.migrate import load_migrations, migrate
 BUSY_TIMEOUT_S: Final = 30.0
 MAX_PAGE: Final = 500
 MAX_REJECTS: Final = 1000
+MAX_CORRECTOR: Final = 80
 PURGE_CHUNK: Final = 2000
 MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables; RETURNING and UPSERT are older
 _WRITER_CACHE_KIB: Final = 65536
@@ -102,6 +108,21 @@ _UPSERT_ROLLUP: Final = """
         positive = positive + excluded.positive,
         sentiment_sum = sentiment_sum + excluded.sentiment_sum,
         reach = reach + excluded.reach
+    RETURNING topic_id, bucket_start, volume, negative, neutral, positive, sentiment_sum, reach
+"""
+_UPSERT_CORRECTION: Final = """
+    INSERT INTO sentiment_corrections
+        (post_id, label, corrected_by, corrected_at, model_label, model_score)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (post_id) DO UPDATE SET
+        label = excluded.label,
+        corrected_by = excluded.corrected_by,
+        corrected_at = excluded.corrected_at
+"""
+_MOVE_SENTIMENT: Final = """
+    UPDATE rollups SET negative = negative + ?, neutral = neutral + ?, positive = positive + ?,
+                       sentiment_sum = sentiment_sum + ?
+    WHERE topic_id = ? AND bucket_start = ?
     RETURNING topic_id, bucket_start, volume, negative, neutral, positive, sentiment_sum, reach
 """
 _INSERT_REJECT: Final = (
@@ -444,6 +465,66 @@ class SqliteStore:
         rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
         return [_rollup(row) for row in rows]
 
+    def correct_sentiment(
+        self, post_id: str, label: SentimentLabel, by: str, now: float
+    ) -> CorrectionResult:
+        person = by.strip() if isinstance(by, str) else ""
+        if not 1 <= len(person) <= MAX_CORRECTOR:
+            raise ValidationError(f"must be 1..{MAX_CORRECTOR} characters", field="by")
+        if label not in SENTIMENT_LABELS:
+            raise ValidationError(f"must be one of {', '.join(SENTIMENT_LABELS)}", field="label")
+        _require_finite(now, "now")
+        score = CORRECTED_SCORES[label]
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT created_at, sentiment_label, sentiment_score FROM posts WHERE id = ?",
+                (post_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no post with id {post_id!r}")
+            created_at, old_label, old_score = row
+            conn.execute(_UPSERT_CORRECTION, (post_id, label, person, now, old_label, old_score))
+            conn.execute(
+                "UPDATE posts SET sentiment_label = ?, sentiment_score = ? WHERE id = ?",
+                (label, score, post_id),
+            )
+            # Move the post from its old label to the new one in every minute it counts in.
+            counts = [0, 0, 0]
+            counts[SENTIMENT_LABELS.index(old_label)] -= 1
+            counts[SENTIMENT_LABELS.index(label)] += 1
+            minute = math.floor(created_at) // 60 * 60
+            rollups = tuple(
+                _rollup(r)
+                for (topic_id,) in conn.execute(
+                    "SELECT topic_id FROM post_topics WHERE post_id = ? ORDER BY topic_id",
+                    (post_id,),
+                ).fetchall()
+                for r in conn.execute(
+                    _MOVE_SENTIMENT, (*counts, score - old_score, topic_id, minute)
+                ).fetchall()
+            )
+        return CorrectionResult(post=self.get_post(post_id), rollups=rollups)
+
+    def list_corrections(
+        self, limit: int = 1000, since: float | None = None
+    ) -> list[tuple[SentimentCorrection, EnrichedPost]]:
+        if limit < 1:
+            raise ValidationError("must be at least 1", field="limit")
+        if since is not None:
+            _require_finite(since, "since")
+
+        def work(conn: sqlite3.Connection) -> list[EnrichedPost]:
+            rows = conn.execute(
+                f"SELECT {_SELECT_POST} FROM sentiment_corrections c "  # noqa: S608
+                "JOIN posts p ON p.id = c.post_id WHERE c.corrected_at >= ? "
+                "ORDER BY c.corrected_at, c.post_id LIMIT ?",
+                (-math.inf if since is None else since, limit),
+            ).fetchall()
+            return _with_topics(conn, rows)
+
+        items = self._read(work)
+        return [(item.correction, item) for item in items if item.correction is not None]
+
     def list_rejects(self, limit: int = 100, source: str | None = None) -> list[StoredReject]:
         if limit < 1:
             raise ValidationError("must be at least 1", field="limit")
@@ -586,7 +667,11 @@ def _post_row(item: EnrichedPost) -> tuple[Any, ...]:
     )
 
 
-def _post_from_row(row: tuple[Any, ...], topics: tuple[int, ...]) -> EnrichedPost:
+def _post_from_row(
+    row: tuple[Any, ...],
+    topics: tuple[int, ...],
+    correction: SentimentCorrection | None = None,
+) -> EnrichedPost:
     return EnrichedPost(
         post=Post(
             source=row[1],
@@ -615,6 +700,7 @@ def _post_from_row(row: tuple[Any, ...], topics: tuple[int, ...]) -> EnrichedPos
             model_version=row[28],
         ),
         topics=topics,
+        correction=correction,
     )
 
 
@@ -628,7 +714,17 @@ def _with_topics(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[
         (_json.encode([row[0] for row in rows]),),
     ):
         matches.setdefault(post_id, []).append(topic_id)
-    return [_post_from_row(row, tuple(matches.get(row[0], ()))) for row in rows]
+    corrections = {
+        row[0]: SentimentCorrection(*row)
+        for row in conn.execute(
+            "SELECT post_id, label, corrected_by, corrected_at, model_label, model_score "
+            "FROM sentiment_corrections WHERE post_id IN (SELECT value FROM json_each(?))",
+            (_json.encode([row[0] for row in rows]),),
+        )
+    }
+    return [
+        _post_from_row(row, tuple(matches.get(row[0], ())), corrections.get(row[0])) for row in rows
+    ]
 
 
 def _known_topics_only(item: EnrichedPost, known: set[int]) -> EnrichedPost:
