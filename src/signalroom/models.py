@@ -11,6 +11,7 @@ from typing import Literal
 import msgspec
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
+ModerationVerdict = Literal["safe", "review", "block"]
 TopicKind = Literal["brand", "competitor", "campaign", "risk"]
 Bucket = Literal["minute", "hour", "day"]
 
@@ -84,6 +85,16 @@ class Sentiment(msgspec.Struct, frozen=True):
     """In [-1, 1]: -1 very negative, 0 neutral, 1 very positive."""
 
 
+class Moderation(msgspec.Struct, frozen=True):
+    """Whether a post may be shown on a public screen: ``safe``, ``review`` (a person should
+    look first) or ``block``, with the reasons (matched word lists, model probability)."""
+
+    verdict: ModerationVerdict = "safe"
+    reasons: tuple[str, ...] = ()
+    score: float = 0.0
+    """Probability that the post is offensive, 0..1."""
+
+
 class Enrichment(msgspec.Struct, frozen=True):
     """What the pipeline learned about a post. ``model_version`` names the models used."""
 
@@ -96,6 +107,12 @@ class Enrichment(msgspec.Struct, frozen=True):
     links: tuple[str, ...]
     reach: int
     model_version: str
+    complaint: bool = False
+    """A customer complaint about a product or service (a failure, a refund, a delay, a
+    request for help)."""
+    complaint_score: float = 0.0
+    """Probability that the post is a complaint, 0..1."""
+    moderation: Moderation = msgspec.field(default_factory=Moderation)
 
 
 class SentimentCorrection(msgspec.Struct, frozen=True):

@@ -43,6 +43,15 @@ def post_json(item: EnrichedPost) -> dict[str, Any]:
         "lang": enrichment.lang,
         "lang_confidence": round(enrichment.lang_confidence, 4),
         "sentiment": sentiment_json(item),
+        "complaint": {
+            "is_complaint": enrichment.complaint,
+            "score": round(enrichment.complaint_score, 4),
+        },
+        "moderation": {
+            "verdict": enrichment.moderation.verdict,
+            "reasons": list(enrichment.moderation.reasons),
+            "score": round(enrichment.moderation.score, 4),
+        },
         "topics": list(item.topics),
         "engagement": {
             "likes": post.engagement.likes,

@@ -169,3 +169,21 @@ def test_write_batch_raises_store_error_when_text_cannot_be_encoded(tmp_path: Pa
         assert store.stats().posts == 0
     finally:
         store.close()
+
+
+def test_sqlite_upgrades_a_version_2_database_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from signalroom.store.migrate import load_migrations, migrate
+    from tests.store.builders import make_post
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, "test", load_migrations()[:2])
+    conn.close()
+    store = SqliteStore.open(path)  # applies 0003 and later to the version-2 file
+    store.write_batch(WriteBatch(posts=(make_post("a"),)))
+    item = store.get_post("demo:a")
+    store.close()
+    assert item.enrichment.complaint is False
+    assert item.enrichment.moderation.verdict == "safe"

@@ -20,6 +20,7 @@ from signalroom.models import (
     Engagement,
     EnrichedPost,
     Enrichment,
+    Moderation,
     Post,
     Rollup,
     Sentiment,
@@ -128,6 +129,9 @@ def test_get_post_round_trips_every_field(store: Store, topics: tuple[Topic, Top
             links=("https://acme.test/",),
             reach=4321,
             model_version="vader-3.3.2+ft-1",
+            complaint=True,
+            complaint_score=0.91,
+            moderation=Moderation(verdict="review", reasons=("wordlist:en",), score=0.42),
         ),
         topics=(topics[0].id, topics[1].id),
     )

@@ -53,6 +53,7 @@ from signalroom.models import (
     Engagement,
     EnrichedPost,
     Enrichment,
+    Moderation,
     Post,
     Rollup,
     Sentiment,
@@ -88,7 +89,8 @@ _POST_COLUMNS: Final = (
     "id, source, native_id, url, author_handle, author_name, author_followers, text, title, "
     "created_at, received_at, likes, reposts, replies, quotes, reply_to, quote_of, "
     "repost_of, media, lang_hint, lang, lang_confidence, sentiment_label, sentiment_score, "
-    "hashtags, mentions, links, reach, model_version"
+    "hashtags, mentions, links, reach, model_version, complaint, complaint_score, "
+    "moderation_verdict, moderation_reasons, moderation_score"
 )
 _POST_PLACES: Final = ", ".join("?" * len(_POST_COLUMNS.split(", ")))
 _INSERT_POST: Final = f"INSERT INTO posts ({_POST_COLUMNS}) VALUES ({_POST_PLACES})"  # noqa: S608
@@ -664,6 +666,11 @@ def _post_row(item: EnrichedPost) -> tuple[Any, ...]:
         _strings_json(enrichment.links),
         enrichment.reach,
         enrichment.model_version,
+        int(enrichment.complaint),
+        enrichment.complaint_score,
+        enrichment.moderation.verdict,
+        _strings_json(enrichment.moderation.reasons),
+        enrichment.moderation.score,
     )
 
 
@@ -698,6 +705,11 @@ def _post_from_row(
             links=_strings.decode(row[26]),
             reach=row[27],
             model_version=row[28],
+            complaint=bool(row[29]),
+            complaint_score=row[30],
+            moderation=Moderation(
+                verdict=row[31], reasons=_strings.decode(row[32]), score=row[33]
+            ),
         ),
         topics=topics,
         correction=correction,
