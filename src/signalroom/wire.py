@@ -9,6 +9,8 @@ Live events (one JSON object per WebSocket text frame, ``type`` first):
 - ``{"type": "posts", "items": [post, ...]}`` newly stored posts, oldest first
 - ``{"type": "rollups", "bucket": "minute", "items": [rollup, ...]}`` the current totals
   of every minute bucket that changed
+- ``{"type": "post_updated", "item": post}`` a stored post changed (a person corrected
+  its sentiment); ``item`` is the whole post as it now reads
 - ``{"type": "gap", "dropped": N}`` the subscriber fell behind; refetch a snapshot
 """
 
@@ -118,6 +120,10 @@ def rollups_event(items: list[Rollup] | tuple[Rollup, ...]) -> bytes:
     return _encoder.encode(
         {"type": "rollups", "bucket": "minute", "items": [rollup_json(r) for r in items]}
     )
+
+
+def post_updated_event(item: EnrichedPost) -> bytes:
+    return _encoder.encode({"type": "post_updated", "item": post_json(item)})
 
 
 def hello_event(now: float) -> bytes:

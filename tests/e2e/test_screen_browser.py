@@ -1,7 +1,8 @@
 """The wall screen and the console in a real browser (the system's Chromium through
 Playwright), against a real server: what a person sees when posts and rollups arrive,
-when nothing has arrived yet, after a gap, and after the server restarts; and the console's
-query check, topic create/edit/delete and live stream.
+when nothing has arrived yet, after a gap, and after the server restarts; the console's
+query check, topic create/edit/delete and live stream; and sentiment corrections made in the
+console, shown there and on the wall.
 
 Screenshots of every test go to its tmp_path; with SIGNALROOM_SCREENSHOT_DIR set, the wall
 and console screenshots are also copied there (for docs/screenshots).
@@ -16,9 +17,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
 from signalroom.bus.memory import MemoryBroadcaster
 from signalroom.clock import ManualClock
@@ -459,3 +463,126 @@ def test_console_streams_live_posts_and_filters_by_topic(
     assert set(shown) <= {t.name for t in topics}
     for item in page.locator("#stream-list .mini-post").all():
         expect(item.locator(".chip", has_text="SkyJet")).to_have_count(1)
+
+
+# -- sentiment corrections --------------------------------------------------------------------
+
+SARCASM = "Great, another two-hour delay with Aurora Air. Just what I needed on a Monday."
+
+
+def mini_post(page: Page, text: str) -> Locator:
+    return page.locator("#stream-list .mini-post", has_text=text)
+
+
+def api_post(server: LiveServer, post_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{server.base}/api/posts/{quote(post_id, safe='')}", timeout=10)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_console_corrects_sentiment_signed_with_a_name_asked_once(
+    page: Page, server: LiveServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    sarcastic = voice_post(0, clock.now() - 20, topics, text=SARCASM)
+    calm = voice_post(9, clock.now() - 10, topics)
+    write(server.store, sarcastic, calm)
+    page.goto(server.base)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    post = mini_post(page, SARCASM)
+    expect(post).to_have_attribute("data-sentiment", "positive")
+    expect(page.locator("#corrector")).to_be_hidden()
+
+    post.locator(".senti-negative").click()
+    form = post.locator(".who-form")
+    expect(form).to_be_visible()
+    expect(form.locator("button[type=submit]")).to_have_text("Mark negative")
+    form.locator("input").fill("Ana Ruiz")
+    keep_screenshot(page, tmp_path, "console-correction-name.png")
+    form.locator("button[type=submit]").click()
+
+    expect(post.locator(".senti-badge")).to_have_text("✓ corrected by Ana Ruiz")
+    expect(post).to_have_attribute("data-sentiment", "negative")
+    expect(post.locator(".senti-negative")).to_have_attribute("aria-pressed", "true")
+    expect(form).to_have_count(0)
+    stored = api_post(server, sarcastic.post.id)["sentiment"]
+    assert stored["label"] == "negative"
+    assert stored["corrected_by"] == "Ana Ruiz"
+    assert stored["model_label"] == "positive"
+    assert server.store.get_post(sarcastic.post.id).enrichment.sentiment.label == "negative"
+    expect(page.locator("#corrector")).to_have_text("Signing as Ana Ruiz · change")
+    aurora = page.locator("#topic-list .topic", has_text="Aurora Air")
+    expect(aurora.locator(".topic-split")).to_contain_text("50% negative")
+
+    # The name is remembered: the next correction goes straight through.
+    other = mini_post(page, "third-quarter revenue")
+    other.locator(".senti-positive").click()
+    expect(other.locator(".senti-badge")).to_have_text("✓ corrected by Ana Ruiz")
+    expect(other.locator(".who-form")).to_have_count(0)
+    assert api_post(server, calm.post.id)["sentiment"]["label"] == "positive"
+    expect(aurora.locator(".topic-split")).to_contain_text("50% positive")
+    keep_screenshot(page, tmp_path, "console-corrections.png")
+
+    # Someone else's correction arrives live and is shown in place, as text.
+    hostile = 'Lee <img src=x onerror="window.pwned=1">'
+    response = httpx.put(
+        f"{server.base}/api/posts/{quote(sarcastic.post.id, safe='')}/sentiment",
+        json={"label": "neutral", "by": hostile},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    expect(post.locator(".senti-badge")).to_have_text(f"✓ corrected by {hostile}")
+    expect(post).to_have_attribute("data-sentiment", "neutral")
+    assert page.locator("#stream-list img").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+
+    # After a reload the corrections are listed with their badges and the name is kept.
+    page.reload()
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(mini_post(page, SARCASM).locator(".senti-badge")).to_contain_text("corrected by Lee")
+    expect(mini_post(page, "third-quarter revenue")).to_have_attribute("data-corrected", "true")
+    assert page.evaluate("() => window.signalroom.corrector") == "Ana Ruiz"
+
+
+def test_console_shows_a_failed_correction_inline(
+    page: Page, server: LiveServer, clock: ManualClock
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    gone = voice_post(1, clock.now() - 10, topics)
+    write(server.store, gone)
+    page.add_init_script("localStorage.setItem('signalroom.corrector', 'Ana Ruiz')")
+    page.goto(server.base)
+    post = mini_post(page, "Third delay this month")
+    expect(post).to_be_visible()
+
+    server.store.purge_posts_before(clock.now())
+    post.locator(".senti-positive").click()
+
+    expect(post.locator(".senti-error")).to_have_text(
+        "This post is no longer stored (it may have been purged)."
+    )
+    expect(post).to_have_attribute("data-sentiment", "negative")
+    expect(post.locator(".senti-badge")).to_be_hidden()
+
+
+def test_wall_recolours_a_post_whose_sentiment_was_corrected(
+    page: Page, server: LiveServer, clock: ManualClock
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    post = voice_post(0, clock.now() - 10, topics, text=SARCASM)
+    write(server.store, post)
+    open_wall(page, server)
+    shown = page.locator(".post", has_text=SARCASM)
+    expect(shown).to_have_attribute("data-sentiment", "positive")
+
+    response = httpx.put(
+        f"{server.base}/api/posts/{quote(post.post.id, safe='')}/sentiment",
+        json={"label": "negative", "by": "Ana Ruiz"},
+        timeout=10,
+    )
+
+    assert response.status_code == 200
+    expect(shown).to_have_attribute("data-sentiment", "negative")
+    page.wait_for_function("() => window.signalroom.postsUpdated === 1")

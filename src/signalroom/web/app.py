@@ -1,8 +1,8 @@
 """The web application: ``create_app(deps)`` builds the FastAPI app the composition root serves.
 
-Wires the routers (health, topics, posts, rollups, query check/preview, live WebSocket,
-pages), the static files and the one error shape. Must not pick backends: everything
-concrete arrives in :class:`WebDeps`.
+Wires the routers (health, topics, posts and their sentiment corrections, rollups, query
+check/preview, live WebSocket, pages), the static files and the one error shape. Must not
+pick backends: everything concrete arrives in :class:`WebDeps`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from signalroom import __version__
-from signalroom.web import health, live, pages, posts, query_check, rollups, topics
+from signalroom.web import (
+    corrections,
+    health,
+    live,
+    pages,
+    posts,
+    query_check,
+    rollups,
+    topics,
+)
 from signalroom.web.deps import WebDeps
 from signalroom.web.errors import install_error_handlers
 
@@ -34,6 +43,7 @@ def create_app(deps: WebDeps) -> FastAPI:
     health.add_routes(app, deps)
     topics.add_routes(app, deps)
     posts.add_routes(app, deps)
+    corrections.add_routes(app, deps)
     rollups.add_routes(app, deps)
     query_check.add_routes(app, deps)
     live.add_routes(app, deps)

@@ -1,4 +1,5 @@
-"""``GET /api/posts``: stored posts, newest first, filtered and paged by an opaque cursor.
+"""``GET /api/posts``: stored posts, newest first, filtered and paged by an opaque cursor;
+``GET /api/posts/{post_id}``: one post by id.
 
 Validates every parameter (a bad one is a 400 naming it) and hands a ``PostQuery`` to the
 store. Must not filter or sort posts itself: the store does, on its indexes.
@@ -63,6 +64,11 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
             field = err.field or "cursor"
             raise bad_request(f"{field}: {err.message}", field) from err
         return {"items": [post_json(p) for p in page.items], "next_cursor": page.next_cursor}
+
+    # ``:path``: a native id may hold ``/`` (see corrections.py); 404 when no such post.
+    @app.get("/api/posts/{post_id:path}", tags=["posts"])
+    def get_post(post_id: str) -> dict[str, Any]:
+        return post_json(store.get_post(post_id))
 
 
 def _lang(value: str | None) -> str | None:

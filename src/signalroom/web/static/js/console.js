@@ -1,5 +1,6 @@
 // The console: topics with their last-15-minute counts, a topic editor whose query is
-// checked as you type and previewed against recent posts, and the live stream of posts.
+// checked as you type and previewed against recent posts, and the live stream of posts,
+// whose sentiment a person can correct (signed with a name asked once, kept in this browser).
 // Post text is rendered with textContent only.
 
 import { api, ApiError, qs, seconds } from "./api.js";
@@ -11,6 +12,13 @@ const COUNT_MINUTES = 15;
 const STREAM_LIMIT = 100;
 const CHECK_DEBOUNCE_MS = 250;
 const PREVIEW_DEBOUNCE_MS = 600;
+const CORRECTOR_KEY = "signalroom.corrector";
+const MAX_CORRECTOR_CHARS = 80;
+const LABELS = [
+  ["negative", "Neg"],
+  ["neutral", "Neu"],
+  ["positive", "Pos"],
+];
 const PALETTE = ["#4f9dff", "#ff8a3d", "#36d399", "#f472b6", "#facc15", "#a78bfa", "#22d3ee", "#f87171"];
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +34,7 @@ const state = {
   shown: new Set(),
   connection: "connecting",
   inflight: new Set(), // per rollups request in flight: the live rollups received meanwhile
+  corrector: readCorrector(), // the name corrections are signed with; "" until asked
 };
 
 const now = () => Date.now() + state.offsetMs;
@@ -66,6 +75,8 @@ function onEvent(event) {
     scheduleTopicsRender();
   } else if (event.type === "posts") {
     receivePosts(event.items);
+  } else if (event.type === "post_updated") {
+    updatePost(event.item);
   }
 }
 
@@ -250,14 +261,22 @@ function miniPost(post, isNew) {
     chip.append(el("i"), el("span", "", topic.name));
     foot.append(chip);
   }
+  const badge = el("span", "senti-badge");
+  badge.hidden = true;
+  // Right-aligned as one piece, and the badge on the left with the chips: the switch stays
+  // under the pointer when the badge appears (unless the row has to wrap).
+  const actions = el("div", "mini-actions");
+  actions.append(sentimentSwitch(li));
   if (/^https?:\/\//i.test(post.url || "")) {
     const link = el("a", "", "open ↗");
     link.href = post.url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
-    foot.append(link);
+    actions.append(link);
   }
+  foot.append(badge, actions);
   li.append(foot);
+  applySentiment(li, post.sentiment || { label: "neutral" });
   return li;
 }
 
@@ -325,6 +344,178 @@ function refreshTimes() {
     const meta = li.querySelector(".meta");
     if (!meta) continue;
     meta.textContent = meta.textContent.replace(/[^·]*$/, ` ${relativeTime(Number(li.dataset.created), now())}`);
+  }
+}
+
+// -- sentiment corrections ----------------------------------------------------------------
+function readCorrector() {
+  try {
+    return (localStorage.getItem(CORRECTOR_KEY) || "").trim().slice(0, MAX_CORRECTOR_CHARS);
+  } catch {
+    return ""; // storage disabled: ask each time the page loads
+  }
+}
+
+function setCorrector(name) {
+  state.corrector = name;
+  try {
+    if (name) localStorage.setItem(CORRECTOR_KEY, name);
+    else localStorage.removeItem(CORRECTOR_KEY);
+  } catch {
+    // kept for this page only
+  }
+  renderCorrector();
+}
+
+function renderCorrector() {
+  const button = $("corrector");
+  button.hidden = !state.corrector;
+  $("corrector-name").textContent = state.corrector;
+}
+
+/** The three-way label switch of one listed post. */
+function sentimentSwitch(li) {
+  const group = el("div", "senti-set");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", "Sentiment");
+  for (const [label, short] of LABELS) {
+    const button = el("button", `senti-btn senti-${label}`, short);
+    button.type = "button";
+    button.dataset.label = label;
+    button.addEventListener("click", () => requestCorrection(li, label));
+    group.append(button);
+  }
+  return group;
+}
+
+function applySentiment(li, sentiment) {
+  const correctedAt = sentiment.corrected_at ? toMs(sentiment.corrected_at) : 0;
+  // A response and the live event of the same correction race; never step back in time.
+  if (correctedAt < Number(li.dataset.correctedAt || 0)) return;
+  const label = sentiment.label || "neutral";
+  const by = sentiment.corrected_by || "";
+  li.dataset.sentiment = label;
+  li.dataset.corrected = String(Boolean(by));
+  li.dataset.correctedAt = String(correctedAt);
+  for (const button of li.querySelectorAll(".senti-btn")) {
+    const current = button.dataset.label === label;
+    button.setAttribute("aria-pressed", String(current));
+    const name = button.dataset.label;
+    if (current && by) button.title = `${name} (set by ${by})`;
+    else if (current) button.title = `The model says ${name}; click to confirm it`;
+    else button.title = `Correct to ${name}`;
+  }
+  const badge = li.querySelector(".senti-badge");
+  badge.hidden = !by;
+  if (by) {
+    badge.textContent = `✓ corrected by ${by}`;
+    const model = sentiment.model_label
+      ? ` · the model said ${sentiment.model_label} (${Number(sentiment.model_score).toFixed(2)})`
+      : "";
+    badge.title = `Corrected to ${label} by ${by}, ${new Date(correctedAt).toLocaleString()}${model}`;
+  }
+}
+
+/** A post changed (our own correction, or someone else's): update it wherever it is listed. */
+function updatePost(post) {
+  for (const li of document.querySelectorAll(".mini-post")) {
+    if (li.dataset.id === post.id) applySentiment(li, post.sentiment || { label: "neutral" });
+  }
+}
+
+function requestCorrection(li, label) {
+  if (li.dataset.busy === "true") return;
+  if (li.dataset.corrected === "true" && li.dataset.sentiment === label) return;
+  if (!state.corrector) {
+    askName(li, label);
+    return;
+  }
+  sendCorrection(li, label, state.corrector);
+}
+
+let whoForms = 0;
+
+function askName(li, label, message = "") {
+  for (const open of document.querySelectorAll(".who-form")) if (!li.contains(open)) open.remove();
+  let form = li.querySelector(".who-form");
+  if (!form) {
+    form = el("form", "who-form");
+    form.noValidate = true;
+    form.autocomplete = "off";
+    const prompt = el("label", "who-prompt", "Sign your corrections with your name");
+    const input = el("input");
+    input.id = `who-${++whoForms}`;
+    prompt.htmlFor = input.id;
+    input.name = "corrector";
+    input.maxLength = MAX_CORRECTOR_CHARS;
+    input.placeholder = "e.g. Ana Ruiz";
+    const submit = el("button", "button primary small");
+    submit.type = "submit";
+    const cancel = el("button", "button ghost small", "Cancel");
+    cancel.type = "button";
+    cancel.addEventListener("click", () => form.remove());
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") form.remove();
+    });
+    const note = el("p", "who-note", "Asked once; remembered in this browser.");
+    form.append(prompt, input, submit, cancel, note);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) {
+        showCorrectionError(li, "Enter your name: corrections are signed with it.");
+        input.focus();
+        return;
+      }
+      setCorrector(name.slice(0, MAX_CORRECTOR_CHARS));
+      form.remove();
+      sendCorrection(li, form.dataset.label, state.corrector);
+    });
+    li.append(form);
+  }
+  form.dataset.label = label;
+  form.querySelector("button[type=submit]").textContent = `Mark ${label}`;
+  showCorrectionError(li, message);
+  form.querySelector("input").focus();
+}
+
+function showCorrectionError(li, message) {
+  let line = li.querySelector(".senti-error");
+  if (!message) {
+    if (line) line.remove();
+    return;
+  }
+  if (!line) {
+    line = el("p", "senti-error");
+    line.setAttribute("role", "alert");
+    li.append(line);
+  }
+  line.textContent = message;
+}
+
+async function sendCorrection(li, label, by) {
+  const id = li.dataset.id;
+  li.dataset.busy = "true";
+  for (const button of li.querySelectorAll(".senti-btn")) button.disabled = true;
+  showCorrectionError(li, "");
+  try {
+    const post = await api(`/api/posts/${encodeURIComponent(id)}/sentiment`, {
+      method: "PUT",
+      body: { label, by },
+    });
+    updatePost(post);
+  } catch (err) {
+    if (err instanceof ApiError && err.field === "by") {
+      setCorrector("");
+      askName(li, label, err.message);
+    } else if (err instanceof ApiError && err.status === 404) {
+      showCorrectionError(li, "This post is no longer stored (it may have been purged).");
+    } else {
+      showCorrectionError(li, `Could not correct: ${err.message}`);
+    }
+  } finally {
+    delete li.dataset.busy;
+    for (const button of li.querySelectorAll(".senti-btn")) button.disabled = false;
   }
 }
 
@@ -619,6 +810,11 @@ function start() {
     state.filter = $("stream-topic").value;
     loadStream();
   });
+  $("corrector").addEventListener("click", () => {
+    setCorrector("");
+    toast("Your next correction will ask for your name.");
+  });
+  renderCorrector();
   $("pause").addEventListener("click", () => {
     state.paused = !state.paused;
     renderPaused();
@@ -636,6 +832,9 @@ window.signalroom = {
   },
   get topics() {
     return [...state.topics.values()];
+  },
+  get corrector() {
+    return state.corrector;
   },
 };
 

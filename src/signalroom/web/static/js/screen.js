@@ -31,6 +31,7 @@ const state = {
   chartVolume: 0,
   chartSeries: 0,
   postsShown: 0,
+  postsUpdated: 0,
   snapshots: 0,
   inflight: null, // rollups received while a snapshot is loading, re-applied after it
 };
@@ -173,7 +174,19 @@ function onEvent(event) {
     }
     // A wall is read, not scanned: show the newest few in order, at a readable pace.
     if (state.pending.length > MAX_PENDING) state.pending.splice(0, state.pending.length - MAX_PENDING);
+  } else if (event.type === "post_updated") {
+    updatePost(event.item);
   }
+}
+
+/** A person corrected a post's sentiment: recolour it if shown or about to be. The split
+ * and the KPIs follow from the rollups event that comes with it. */
+function updatePost(post) {
+  for (const li of $("posts").children) {
+    if (li.dataset.id === post.id) li.dataset.sentiment = post.sentiment?.label || "neutral";
+  }
+  state.pending = state.pending.map((p) => (p.id === post.id ? post : p));
+  state.postsUpdated += 1;
 }
 
 // -- numbers --------------------------------------------------------------------------------
@@ -651,6 +664,9 @@ window.signalroom = {
   },
   get snapshots() {
     return state.snapshots;
+  },
+  get postsUpdated() {
+    return state.postsUpdated;
   },
 };
 
