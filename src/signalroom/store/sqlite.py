@@ -707,9 +707,7 @@ def _post_from_row(
             model_version=row[28],
             complaint=bool(row[29]),
             complaint_score=row[30],
-            moderation=Moderation(
-                verdict=row[31], reasons=_strings.decode(row[32]), score=row[33]
-            ),
+            moderation=Moderation(verdict=row[31], reasons=_strings.decode(row[32]), score=row[33]),
         ),
         topics=topics,
         correction=correction,
