@@ -16,6 +16,7 @@ TopicKind = Literal["brand", "competitor", "campaign", "risk"]
 Bucket = Literal["minute", "hour", "day"]
 
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
+MODERATION_VERDICTS: tuple[ModerationVerdict, ...] = ("safe", "review", "block")
 TOPIC_KINDS: tuple[TopicKind, ...] = ("brand", "competitor", "campaign", "risk")
 BUCKET_SECONDS: dict[Bucket, int] = {"minute": 60, "hour": 3600, "day": 86400}
 

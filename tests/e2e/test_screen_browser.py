@@ -21,15 +21,16 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import msgspec
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
 from signalroom.bus.memory import MemoryBroadcaster
 from signalroom.clock import ManualClock
 from signalroom.errors import QueryError
-from signalroom.models import EnrichedPost, SentimentLabel, Topic, TopicKind
+from signalroom.models import EnrichedPost, Moderation, SentimentLabel, Topic, TopicKind
 from signalroom.query import parse_query
-from signalroom.store.base import Store
+from signalroom.store.base import Store, WriteBatch
 from signalroom.store.sqlite import SqliteStore
 from signalroom.wire import posts_event, rollups_event
 from tests.web.builders import add_topic, enriched_post, write
@@ -327,6 +328,35 @@ def test_wall_renders_post_text_as_text_never_as_markup(
     expect(page.locator(".post-text", has_text=hostile)).to_be_visible()
     assert page.locator(".posts img, .posts b").count() == 0
     assert page.evaluate("() => window.pwned") is None
+
+
+def test_wall_never_shows_a_post_moderation_did_not_pass(
+    page: Page, server: LiveServer, clock: ManualClock
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    blocked = msgspec.structs.replace(
+        voice_post(1, clock.now() - 30, topics, text="A post the moderation blocked, snapshot"),
+        enrichment=msgspec.structs.replace(
+            voice_post(1, clock.now(), topics).enrichment,
+            moderation=Moderation(verdict="block", reasons=("wordlist:en",), score=0.97),
+        ),
+    )
+    server.store.write_batch(WriteBatch(posts=(blocked,)))
+    open_wall(page, server)
+
+    review = msgspec.structs.replace(
+        voice_post(2, clock.now(), topics, text="A post waiting for review, live"),
+        enrichment=msgspec.structs.replace(
+            voice_post(2, clock.now(), topics).enrichment,
+            moderation=Moderation(verdict="review", reasons=("model",), score=0.5),
+        ),
+    )
+    safe_text = "A safe post arrives after the unsafe one."
+    publish_new_posts(server, review, voice_post(3, clock.now() + 1, topics, text=safe_text))
+
+    expect(page.locator(".post-text", has_text=safe_text)).to_be_visible()
+    assert page.locator(".post-text", has_text="moderation blocked").count() == 0
+    assert page.locator(".post-text", has_text="waiting for review").count() == 0
 
 
 def test_wall_waits_tastefully_when_there_is_nothing_yet(

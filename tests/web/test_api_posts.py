@@ -139,3 +139,47 @@ def test_posts_bad_parameter_is_400_naming_it(
     assert error["code"] == "bad_request"
     assert error["field"] == field
     assert field in error["message"]
+
+
+def test_posts_filter_by_moderation_verdict_and_complaint(
+    client: httpx.Client, store: SqliteStore
+) -> None:
+    import msgspec
+
+    from signalroom.models import Moderation
+
+    def judged(text: str, seconds: float, verdict: str, complaint: bool) -> Any:
+        item = enriched_post(text, created_at=NOW - seconds)
+        enrichment = msgspec.structs.replace(
+            item.enrichment,
+            moderation=Moderation(verdict=verdict, reasons=(), score=0.0),  # type: ignore[arg-type]
+            complaint=complaint,
+            complaint_score=0.9 if complaint else 0.1,
+        )
+        return msgspec.structs.replace(item, enrichment=enrichment)
+
+    write(
+        store,
+        judged("fine", 1, "safe", False),
+        judged("my bag never arrived", 2, "safe", True),
+        judged("rude", 3, "block", True),
+        judged("borderline", 4, "review", False),
+    )
+
+    def texts(**params: str) -> list[str]:
+        response = client.get("/api/posts", params=params)
+        assert response.status_code == 200, response.text
+        return [item["text"] for item in response.json()["items"]]
+
+    assert texts(moderation="safe") == ["fine", "my bag never arrived"]
+    assert texts(moderation="review") == ["borderline"]
+    assert texts(complaint="true") == ["my bag never arrived", "rude"]
+    assert texts(complaint="false", moderation="safe") == ["fine"]
+    item = client.get("/api/posts", params={"complaint": "true"}).json()["items"][0]
+    assert item["complaint"] == {"is_complaint": True, "score": 0.9}
+    assert item["moderation"]["verdict"] == "safe"
+
+    bad = client.get("/api/posts", params={"moderation": "ok"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["field"] == "moderation"
+    assert client.get("/api/posts", params={"complaint": "maybe"}).status_code == 400

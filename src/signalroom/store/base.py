@@ -14,6 +14,7 @@ import msgspec
 from signalroom.models import (
     Bucket,
     EnrichedPost,
+    ModerationVerdict,
     Reject,
     Rollup,
     SentimentCorrection,
@@ -57,6 +58,9 @@ class PostQuery(msgspec.Struct, frozen=True):
     sentiment: SentimentLabel | None = None
     lang: str | None = None
     source: str | None = None
+    moderation: ModerationVerdict | None = None
+    """Only posts with this verdict (public screens ask for ``safe``)."""
+    complaint: bool | None = None
     limit: int = 50
     cursor: str | None = None
     """Opaque: the ``next_cursor`` of the previous page."""

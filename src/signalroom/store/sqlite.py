@@ -845,6 +845,8 @@ def _posts_sql(
         ("p.sentiment_label = ?", query.sentiment),
         ("p.lang = ?", query.lang),
         ("p.source = ?", query.source),
+        ("p.moderation_verdict = ?", query.moderation),
+        ("p.complaint = ?", None if query.complaint is None else int(query.complaint)),
     ):
         if value is not None:
             where.append(clause)

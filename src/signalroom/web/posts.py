@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from signalroom.errors import ValidationError
-from signalroom.models import SENTIMENT_LABELS
+from signalroom.models import MODERATION_VERDICTS, SENTIMENT_LABELS
 from signalroom.store.base import PostQuery
 from signalroom.web.deps import WebDeps
 from signalroom.web.errors import bad_request
@@ -40,6 +40,8 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
         sentiment: str | None = None,
         lang: str | None = None,
         source: str | None = None,
+        moderation: str | None = None,
+        complaint: str | None = None,
         limit: str | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
@@ -53,6 +55,8 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
             sentiment=choice_param("sentiment", sentiment, SENTIMENT_LABELS),
             lang=_lang(lang),
             source=text_param("source", source, max_chars=64),
+            moderation=choice_param("moderation", moderation, MODERATION_VERDICTS),
+            complaint=_flag("complaint", complaint),
             limit=int_param("limit", limit, default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
             cursor=text_param("cursor", cursor, max_chars=1000),
         )
@@ -69,6 +73,16 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
     @app.get("/api/posts/{post_id:path}", tags=["posts"])
     def get_post(post_id: str) -> dict[str, Any]:
         return post_json(store.get_post(post_id))
+
+
+def _flag(name: str, value: str | None) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    if value.strip().lower() in ("true", "1"):
+        return True
+    if value.strip().lower() in ("false", "0"):
+        return False
+    raise bad_request(f"{name} must be true or false; got {value!r}", name)
 
 
 def _lang(value: str | None) -> str | None:

@@ -112,7 +112,7 @@ async function loadSnapshot() {
     const [topics, rollups, posts] = await Promise.all([
       api("/api/topics"),
       api(`/api/rollups${qs({ bucket: "minute", since: seconds(since), until: seconds(current + MINUTE) })}`),
-      api(`/api/posts${qs({ limit: SNAPSHOT_POSTS })}`),
+      api(`/api/posts${qs({ limit: SNAPSHOT_POSTS, moderation: "safe" })}`),
     ]);
     setTopics(topics.items);
     state.rollups.clear();
@@ -169,6 +169,8 @@ function onEvent(event) {
   } else if (event.type === "posts") {
     for (const post of event.items) {
       if (state.seen.has(post.id)) continue;
+      // A wall is public: it never shows a post moderation did not pass as safe.
+      if (!isShowable(post)) continue;
       state.pending.push(post);
       if (post.topics.some((id) => !state.topics.has(id))) refreshTopicsSoon();
     }
@@ -177,6 +179,10 @@ function onEvent(event) {
   } else if (event.type === "post_updated") {
     updatePost(event.item);
   }
+}
+
+function isShowable(post) {
+  return post.moderation?.verdict === "safe"; // fail closed: no verdict, no show
 }
 
 /** A person corrected a post's sentiment: recolour it if shown or about to be. The split
