@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from signalroom.errors import SignalroomError, ValidationError
-from signalroom.evaluation.classifier import BinaryClassifier, load_classifier, moderation_flag
+from signalroom.evaluation.classifier import BinaryClassifier, moderation_flag
 from signalroom.evaluation.classify import evaluate_binary, evaluate_language, evaluate_sentiment
 from signalroom.nlp import Enricher
 
@@ -209,18 +209,6 @@ def test_evaluate_binary_refuses_a_classifier_that_breaks_its_contract(
     path = write_jsonl(tmp_path / "c.jsonl", COMPLAINTS)
     with pytest.raises(SignalroomError, match="unsure-test broke its contract"):
         evaluate_binary(path, "moderation", classifier=Unsure(), model=enricher)
-
-
-def test_evaluate_binary_explains_that_no_model_is_installed(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "c.jsonl", COMPLAINTS)
-    with pytest.raises(SignalroomError, match="no complaint model is installed yet"):
-        evaluate_binary(path, "complaint")
-
-
-def test_load_classifier_raises_for_each_task_until_a_model_ships() -> None:
-    for task in ("moderation", "complaint"):
-        with pytest.raises(SignalroomError, match=f"no {task} model is installed yet"):
-            load_classifier(task)
 
 
 def test_moderation_flag_counts_every_verdict_but_safe_as_offensive() -> None:

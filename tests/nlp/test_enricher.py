@@ -8,8 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signalroom.models import Author, Engagement, Enrichment, Post
-from signalroom.nlp import Enricher, FastTextLanguageIdentifier
+from signalroom.nlp import (
+    ComplaintModel,
+    Enricher,
+    FastTextLanguageIdentifier,
+    LinearSentiment,
+    ModerationModel,
+)
+from signalroom.nlp.enricher import MODEL_INPUT_CHARS
 from signalroom.nlp.synthetic import synthetic_posts
+from signalroom.nlp.text import model_text
 
 
 def make_post(text: str, title: str = "", followers: int = 0, lang_hint: str | None = None) -> Post:
@@ -35,6 +43,11 @@ def assert_valid(enrichment: Enrichment, enricher: Enricher) -> None:
     assert enrichment.sentiment.label in ("negative", "neutral", "positive")
     assert enrichment.reach >= 0
     assert enrichment.model_version == enricher.model_version
+    assert 0.0 <= enrichment.complaint_score <= 1.0
+    assert isinstance(enrichment.complaint, bool)
+    assert enrichment.moderation.verdict in ("safe", "review", "block")
+    assert 0.0 <= enrichment.moderation.score <= 1.0
+    assert (enrichment.moderation.verdict == "safe") == (not enrichment.moderation.reasons)
     for value in (*enrichment.hashtags, *enrichment.mentions, *enrichment.links):
         assert value
         value.encode("utf-8")
@@ -45,7 +58,9 @@ def assert_valid(enrichment: Enrichment, enricher: Enricher) -> None:
 def test_model_version_names_the_models_and_the_rules(
     enricher: Enricher, identifier: FastTextLanguageIdentifier
 ) -> None:
-    assert enricher.model_version == f"{identifier.version}+sent-hash-v1+v1"
+    assert enricher.model_version == (
+        f"{identifier.version}+sent-hash-v1+complaint-hash-v1+moderation-hash-v1+v1"
+    )
 
 
 def test_enrich_batch_reads_language_sentiment_entities_and_reach(enricher: Enricher) -> None:
@@ -197,3 +212,34 @@ def test_enrich_batch_gives_a_valid_enrichment_for_any_post(
     for enrichment in enrichments:
         assert_valid(enrichment, enricher)
     assert enricher.enrich_batch(posts) == enrichments
+
+
+def test_enrich_batch_flags_complaints_and_moderates(enricher: Enricher) -> None:
+    complaint, praise, abuse = enricher.enrich_batch(
+        [
+            make_post("@acme my parcel never arrived and I'm still waiting for a refund, 3 weeks!"),
+            make_post("What a lovely sunny morning in the park with my dog"),
+            make_post("shut up you stupid fucking idiot"),
+        ]
+    )
+    assert complaint.complaint
+    assert complaint.complaint_score > 0.5
+    assert not praise.complaint
+    assert praise.complaint_score < 0.5
+    assert praise.moderation.verdict == "safe"
+    assert complaint.moderation.verdict == "safe"
+    assert abuse.moderation.verdict == "block"
+
+
+def test_enrich_batch_scores_what_the_models_alone_score(enricher: Enricher) -> None:
+    # The shared featurization must give what each model gives on its own.
+    sentiment = LinearSentiment.load()
+    complaint = ComplaintModel.load(sentiment=sentiment)
+    moderation = ModerationModel.load(sentiment=sentiment)
+    posts = synthetic_posts(300, seed=11)
+    enrichments = enricher.enrich_batch(posts)
+    texts = [model_text(post, MODEL_INPUT_CHARS) for post in posts]
+    langs = [e.lang for e in enrichments]
+    assert [e.complaint_score for e in enrichments] == list(complaint.probabilities(texts, langs))
+    assert [e.moderation for e in enrichments] == moderation.judge(texts, langs)
+    assert [e.sentiment for e in enrichments] == sentiment.score_batch(texts, langs)

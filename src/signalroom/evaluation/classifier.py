@@ -1,9 +1,10 @@
 """The seam between ``signalroom eval moderation|complaint`` and the models it scores.
 
 A :class:`BinaryClassifier` says 1 (offensive, or a complaint) or 0 for each text of a
-batch. :func:`load_classifier` finds the installed model for a task; Signalroom ships
-none yet, so for now it explains that instead of scoring nothing. A model is plugged in by
-adding its loader to ``_LOADERS``. This module must not load anything at import.
+batch. :func:`load_classifier` finds the installed model for a task (the packaged complaint
+model: 1 for a complaint; the packaged moderation model: 1 unless the verdict is ``safe``),
+or explains that none is. A model is plugged in by adding its loader to ``_LOADERS``. This
+module must not load anything at import.
 """
 
 from __future__ import annotations
@@ -29,7 +30,22 @@ class BinaryClassifier(Protocol):
         ...
 
 
-_LOADERS: dict[BinaryTask, Callable[[], BinaryClassifier]] = {}
+def _load_complaint() -> BinaryClassifier:
+    from signalroom.nlp.complaint import ComplaintModel
+
+    return ComplaintModel.load()
+
+
+def _load_moderation() -> BinaryClassifier:
+    from signalroom.nlp.moderation import ModerationModel
+
+    return ModerationModel.load()
+
+
+_LOADERS: dict[BinaryTask, Callable[[], BinaryClassifier]] = {
+    "complaint": _load_complaint,
+    "moderation": _load_moderation,
+}
 """The installed model of each task, loaded on demand."""
 
 

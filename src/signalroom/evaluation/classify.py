@@ -37,6 +37,8 @@ from signalroom.evaluation.metrics import (
 from signalroom.models import Author, Post, SentimentLabel
 from signalroom.nlp import Enricher
 from signalroom.nlp.enricher import MODEL_INPUT_CHARS
+from signalroom.nlp.language import FastTextLanguageIdentifier
+from signalroom.nlp.linear_sentiment import LinearSentiment
 from signalroom.nlp.text import model_text
 from signalroom.pipeline.process import EnrichmentModel
 
@@ -58,9 +60,11 @@ def evaluate_sentiment(
 ) -> dict[str, Any]:
     """Macro recall (over the classes present), accuracy, per-class recall, confusion and
     posts/s of the enricher's sentiment label on a sentiment file. ``model`` defaults to the
-    packaged :class:`Enricher`."""
+    packaged language and sentiment models, run as the pipeline runs them: the complaint
+    and moderation heads that share the pipeline's pass are timed by their own evals, and
+    the whole enrichment by ``signalroom bench pipeline``."""
     examples = read_sentiment_examples(path)
-    enricher = model or Enricher.load()
+    enricher = model or Enricher(FastTextLanguageIdentifier.load(), LinearSentiment.load())
 
     def score(posts: Sequence[Post]) -> list[SentimentLabel]:
         languages = enricher.detect_languages(posts)

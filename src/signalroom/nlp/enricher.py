@@ -2,8 +2,10 @@
 
 Language (fastText lid.176, the source's declared language as a tie-breaker), sentiment
 (a :class:`SentimentModel`: by default the multilingual hashed-feature linear model of
-:mod:`signalroom.nlp.linear_sentiment`, which reads the detected language), hashtags,
-mentions, links and reach. Models
+:mod:`signalroom.nlp.linear_sentiment`, which reads the detected language), complaint
+detection (:mod:`signalroom.nlp.complaint`), public-screen moderation
+(:mod:`signalroom.nlp.moderation`), hashtags, mentions, links and reach. When sentiment is
+the linear model, the three models read one hashed featurization of each post. Models
 are loaded once by :meth:`Enricher.load`; :meth:`Enricher.enrich_batch` is then pure CPU,
 deterministic, and never raises for any post. It is meant to run in the pipeline's
 worker thread, off the event loop, and must not do I/O.
@@ -13,10 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalroom.models import Enrichment, Post
+import numpy as np
+import numpy.typing as npt
+
+from signalroom.models import Enrichment, Moderation, Post, Sentiment
+from signalroom.nlp.complaint import ComplaintModel
 from signalroom.nlp.entities import extract_entities
 from signalroom.nlp.language import FastTextLanguageIdentifier
-from signalroom.nlp.linear_sentiment import LinearSentiment
+from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
+from signalroom.nlp.moderation import ModerationModel
+from signalroom.nlp.normalised import NormalisedBatch
 from signalroom.nlp.reach import compute_reach
 from signalroom.nlp.sentiment import SentimentModel
 from signalroom.nlp.text import model_text, searchable_text
@@ -30,18 +38,35 @@ bounds the work on a 100 KB post while leaving every model more than it reads.""
 
 
 class Enricher:
-    """Language, sentiment, entities and reach for batches of posts."""
+    """Language, sentiment, complaint, moderation, entities and reach for batches of posts."""
 
-    def __init__(self, language: FastTextLanguageIdentifier, sentiment: SentimentModel) -> None:
+    def __init__(
+        self,
+        language: FastTextLanguageIdentifier,
+        sentiment: SentimentModel,
+        complaint: ComplaintModel | None = None,
+        moderation: ModerationModel | None = None,
+    ) -> None:
         self._language = language
         self._sentiment = sentiment
-        self.model_version: str = f"{language.version}+{sentiment.version}+v{ENRICHMENT_VERSION}"
-        """Names the models and rules used, e.g. ``lid176+sent-hash-v1+v1``."""
+        self._complaint = complaint
+        self._moderation = moderation
+        versions = [language.version, sentiment.version]
+        versions += [model.version for model in (complaint, moderation) if model is not None]
+        self.model_version: str = "+".join([*versions, f"v{ENRICHMENT_VERSION}"])
+        """Names the models and rules used, e.g.
+        ``lid176+sent-hash-v1+complaint-hash-v1+moderation-hash-v1+v1``."""
 
     @classmethod
     def load(cls) -> Enricher:
         """Load the packaged models (no download, ever)."""
-        return cls(FastTextLanguageIdentifier.load(), LinearSentiment.load())
+        sentiment = LinearSentiment.load()
+        return cls(
+            FastTextLanguageIdentifier.load(),
+            sentiment,
+            ComplaintModel.load(sentiment=sentiment),
+            ModerationModel.load(sentiment=sentiment),
+        )
 
     def detect_languages(self, posts: Sequence[Post]) -> list[tuple[str, float]]:
         """Language (ISO 639-1 or ``und``) and confidence per post, in order, with each
@@ -63,16 +88,22 @@ class Enricher:
             languages = self._language.detect_batch(texts, [post.lang_hint for post in posts])
         elif len(languages) != len(posts):
             raise ValueError(f"{len(languages)} languages given for {len(posts)} posts")
-        sentiments = self._sentiment.score_batch(texts, [code for code, _ in languages])
+        sentiments, complaints, moderations = self._score(texts, [code for code, _ in languages])
         version = self.model_version
+        threshold = self._complaint.threshold if self._complaint is not None else 1.0
         enrichments: list[Enrichment] = []
-        for post, (lang, confidence), sentiment in zip(posts, languages, sentiments, strict=True):
+        for post, (lang, confidence), sentiment, complaint, moderation in zip(
+            posts, languages, sentiments, complaints, moderations, strict=True
+        ):
             entities = extract_entities(searchable_text(post))
             enrichments.append(
                 Enrichment(
                     lang=lang,
                     lang_confidence=confidence,
                     sentiment=sentiment,
+                    complaint=bool(complaint >= threshold),
+                    complaint_score=float(complaint),
+                    moderation=moderation,
                     hashtags=entities.hashtags,
                     mentions=entities.mentions,
                     links=entities.links,
@@ -81,3 +112,47 @@ class Enricher:
                 )
             )
         return enrichments
+
+    def _score(
+        self, texts: Sequence[str], langs: Sequence[str]
+    ) -> tuple[list[Sentiment], npt.NDArray[np.float64], list[Moderation]]:
+        """Sentiment, p(complaint) and moderation of each text; one featurization serves
+        all three when sentiment is the linear model the other two were trained on."""
+        sentiment = self._sentiment
+        if not isinstance(sentiment, LinearSentiment):
+            complaints = (
+                self._complaint.probabilities(texts, langs)
+                if self._complaint is not None
+                else np.zeros(len(texts))
+            )
+            moderations = (
+                self._moderation.judge(texts, langs)
+                if self._moderation is not None
+                else [Moderation() for _ in texts]
+            )
+            return sentiment.score_batch(texts, langs), complaints, moderations
+        codes = [sentiment.supported_lang(lang) for lang in langs]
+        bounded = bounded_texts(texts)
+        sentiments: list[Sentiment] = []
+        complaint_parts = [np.zeros(0, np.float64)]
+        moderations = []
+        for a, b in text_chunks(bounded) if texts else []:
+            features = sentiment.featurizer.featurize(bounded[a:b], codes[a:b])
+            probabilities = sentiment.probabilities_from_features(features, codes[a:b])
+            sentiments.extend(sentiment.sentiments(probabilities, codes[a:b]))
+            batch = NormalisedBatch.of(bounded[a:b])
+            if self._complaint is not None:
+                complaint_parts.append(
+                    self._complaint.probabilities_from_features(
+                        features, batch, codes[a:b], probabilities
+                    )
+                )
+            else:
+                complaint_parts.append(np.zeros(b - a))
+            if self._moderation is not None:
+                moderations.extend(
+                    self._moderation.judge_from_features(features, batch, langs[a:b])
+                )
+            else:
+                moderations.extend(Moderation() for _ in range(b - a))
+        return sentiments, np.concatenate(complaint_parts), moderations

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from signalroom.errors import SignalroomError
 from signalroom.models import SENTIMENT_LABELS, Sentiment
-from signalroom.nlp.hashed import HashedFeaturizer, Lexicon
+from signalroom.nlp.hashed import HashedFeatures, HashedFeaturizer, Lexicon
 from signalroom.nlp.text import bound
 
 CONFIG_FILE = "model.json"
@@ -127,6 +127,11 @@ class LinearSentiment:
         code = (lang or "").lower()[:2]
         return code if code in self._supported else UNSUPPORTED
 
+    @property
+    def featurizer(self) -> HashedFeaturizer:
+        """The featurizer this model reads; other heads trained on it can share one pass."""
+        return self._featurizer
+
     def probabilities(self, texts: Sequence[str], langs: Sequence[str]) -> npt.NDArray[np.float64]:
         """``(len(texts), 3)`` probabilities of negative, neutral, positive, after the
         per-language rule (a confidence signal beside the label)."""
@@ -135,6 +140,40 @@ class LinearSentiment:
         codes = [self.supported_lang(lang) for lang in langs]
         bounded = [bound(text, MAX_INPUT_CHARS) for text in texts]
         logits = np.vstack([self._logits(bounded[a:b], codes[a:b]) for a, b in _chunks(bounded)])
+        return self._calibrate(logits, codes)
+
+    def probabilities_from_features(
+        self, features: HashedFeatures, codes: Sequence[str]
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`probabilities` from features already made by :attr:`featurizer` of texts
+        cut by :func:`bounded_texts`, read as ``codes`` (from :meth:`supported_lang`)."""
+        return self._calibrate(self._gather(features, len(codes)), codes)
+
+    def sentiments(
+        self, probabilities: npt.NDArray[np.float64], codes: Sequence[str]
+    ) -> list[Sentiment]:
+        """The sentiment of each row of :meth:`probabilities` (``codes`` as there)."""
+        labels = probabilities.argmax(axis=1)
+        if self._min_polar > 0.0:
+            unsupported = np.array([code == UNSUPPORTED for code in codes], dtype=bool)
+            weak = unsupported & (probabilities[:, [0, 2]].max(axis=1) < self._min_polar)
+            labels[weak] = 1
+        scores = np.round(probabilities[:, 2] - probabilities[:, 0], SCORE_DECIMALS)
+        return [
+            Sentiment(label=SENTIMENT_LABELS[int(label)], score=float(score))
+            for label, score in zip(labels, np.clip(scores, -1.0, 1.0), strict=True)
+        ]
+
+    def score_batch(self, texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:
+        """One sentiment per text, in order; never raises for any text."""
+        if not texts:
+            return []
+        probabilities = self.probabilities(texts, langs)
+        return self.sentiments(probabilities, [self.supported_lang(lang) for lang in langs])
+
+    def _calibrate(
+        self, logits: npt.NDArray[np.float64], codes: Sequence[str]
+    ) -> npt.NDArray[np.float64]:
         zero = np.zeros(len(SENTIMENT_LABELS), dtype=np.float32)
         logits += np.array([self._offsets.get(code, zero) for code in codes], dtype=np.float64)
         temperature = np.array([self._temperatures.get(code, 1.0) for code in codes])
@@ -144,27 +183,12 @@ class LinearSentiment:
         probabilities: npt.NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
         return probabilities
 
-    def score_batch(self, texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:
-        """One sentiment per text, in order; never raises for any text."""
-        if not texts:
-            return []
-        probabilities = self.probabilities(texts, langs)
-        labels = probabilities.argmax(axis=1)
-        if self._min_polar > 0.0:
-            unsupported = np.array([self.supported_lang(lang) == UNSUPPORTED for lang in langs])
-            weak = unsupported & (probabilities[:, [0, 2]].max(axis=1) < self._min_polar)
-            labels[weak] = 1
-        scores = np.round(probabilities[:, 2] - probabilities[:, 0], SCORE_DECIMALS)
-        return [
-            Sentiment(label=SENTIMENT_LABELS[int(label)], score=float(score))
-            for label, score in zip(labels, np.clip(scores, -1.0, 1.0), strict=True)
-        ]
-
     def _logits(self, texts: Sequence[str], codes: Sequence[str]) -> npt.NDArray[np.float64]:
+        return self._gather(self._featurizer.featurize(texts, codes), len(texts))
+
+    def _gather(self, features: HashedFeatures, n: int) -> npt.NDArray[np.float64]:
         # X @ W without a sparse matrix: gather each feature's weight row and add them up
         # per post; sorting a CSR matrix's indices would cost more than the scoring.
-        n = len(texts)
-        features = self._featurizer.featurize(texts, codes)
         logits = np.empty((n, len(SENTIMENT_LABELS)), dtype=np.float64)
         for k, column in enumerate(self._columns):
             contributions = column[features.columns] * features.values
@@ -172,6 +196,16 @@ class LinearSentiment:
         logits *= self._scale
         logits += self._bias
         return logits
+
+
+def bounded_texts(texts: Sequence[str]) -> list[str]:
+    """The texts as the model reads them: each cut to :data:`MAX_INPUT_CHARS`."""
+    return [bound(text, MAX_INPUT_CHARS) for text in texts]
+
+
+def text_chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges to featurize at a time (see :data:`CHUNK_CHARS`)."""
+    return _chunks(texts)
 
 
 def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
