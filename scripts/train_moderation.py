@@ -29,12 +29,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hate", type=Path, required=True, help="HatEval-style data directory")
     parser.add_argument("--out", type=Path, required=True, help="where to write the model files")
     parser.add_argument("--wordlists", type=Path, default=None, help="a wordlists.json to use")
+    parser.add_argument(
+        "--civil",
+        type=Path,
+        action="append",
+        default=[],
+        help="JSONL of civil posts (e.g. complaints to brands) to teach as not offensive; repeatable",
+    )
     args = parser.parse_args(argv)
     try:
         from signalroom.nlp.training.moderation import train_moderation
 
         summary = train_moderation(
-            args.offensive, args.hate, args.out, wordlists_file=args.wordlists
+            args.offensive,
+            args.hate,
+            args.out,
+            wordlists_file=args.wordlists,
+            civil_files=args.civil,
         )
     except ImportError as err:
         print(f"{err}; install the training extra: pip install -e '.[train]'", file=sys.stderr)

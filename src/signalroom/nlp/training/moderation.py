@@ -49,9 +49,16 @@ def train_moderation(
     wordlists_file: Path | None = None,
     alpha: float = 5e-5,
     epochs: int = 15,
+    civil_files: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Train both heads, write the model to ``out_dir`` and return the summary (also
-    written to ``train_metrics.json``)."""
+    written to ``train_metrics.json``).
+
+    ``civil_files`` are JSONL files (``text``, any ``label``) of civil posts, such as
+    complaints to brands, added to the offensive head as not offensive: OLID alone teaches
+    it that a negative post addressed to someone is offensive, and a public wall must not
+    hide every angry-but-civil customer. The thresholds are still chosen on OLID's own
+    rows."""
     from sklearn.linear_model import SGDClassifier
 
     sentiment = LinearSentiment.load() if sentiment is None else sentiment
@@ -75,14 +82,16 @@ def train_moderation(
     heads: list[Any] = []
     oof: list[npt.NDArray[np.float64]] = []
     label_sets: list[npt.NDArray[np.int64]] = []
-    for data_dir in (offensive_dir, hate_dir):
+    civil = [text for path in civil_files for text, _ in read_rows(path)]
+    for data_dir, extra in ((offensive_dir, civil), (hate_dir, [])):
         rows = read_rows(data_dir / "train.jsonl")
-        texts = [text for text, _ in rows]
-        labels = np.array([label for _, label in rows], dtype=np.int64)
+        own = len(rows)
+        texts = [text for text, _ in rows] + extra
+        labels = np.array([label for _, label in rows] + [0] * len(extra), dtype=np.int64)
         matrix = training_matrix(sentiment, texts, ["en"] * len(texts), dense)
-        oof.append(out_of_fold(matrix, labels, make))
+        oof.append(out_of_fold(matrix, labels, make)[:own])
         heads.append(make().fit(matrix, labels))
-        label_sets.append(labels)
+        label_sets.append(labels[:own])
     thresholds = {
         "review": best_threshold(label_sets[0], oof[0]),
         "block": precision_threshold(label_sets[0], oof[0], BLOCK_PRECISION),
