@@ -158,3 +158,22 @@ def test_corrections_export_writes_training_data(
     assert row["lang"] == "en"
 
     assert main(["corrections", "export", "-", "--data-dir", str(tmp_path), "--since", "x"]) == 2
+
+
+def test_demo_on_a_taken_port_says_so_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(
+            ["demo", "--no-browser", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+        )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cannot start the web server" in err
+    assert "--port" in err
+    assert not (tmp_path / "data" / "signalroom.db").exists()  # failed before touching data

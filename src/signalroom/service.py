@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import webbrowser
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -90,9 +91,15 @@ async def run_node(
     on_ready: Callable[[NodeUrls], None] | None = None,
     clock: Clock | None = None,
 ) -> None:
-    """Run the whole single node until SIGINT/SIGTERM."""
+    """Run the whole single node until SIGINT/SIGTERM. Raises OSError at once when the
+    web port cannot be had, before anything is loaded."""
     clock = clock or SystemClock()
-    store = await asyncio.to_thread(open_store, config)
+    listener = bind_listener(config.web.host, config.web.port)
+    try:
+        store = await asyncio.to_thread(open_store, config)
+    except BaseException:
+        listener.close()
+        raise
     try:
         if demo:
             await asyncio.to_thread(provision_demo_topics, store, clock)
@@ -125,10 +132,35 @@ async def run_node(
             )
         )
         await _serve(
-            config, store, broadcaster, pipeline, server, sources, clock, open_browser, on_ready
+            config,
+            store,
+            broadcaster,
+            pipeline,
+            server,
+            listener,
+            sources,
+            clock,
+            open_browser,
+            on_ready,
         )
     finally:
+        listener.close()
         await asyncio.to_thread(store.close)
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """The web server's listening socket, bound here so that a taken port is an OSError
+    for the caller to explain (uvicorn would log it and exit the process)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
 
 
 async def _serve(
@@ -137,6 +169,7 @@ async def _serve(
     broadcaster: MemoryBroadcaster,
     pipeline: Pipeline,
     server: _Server,
+    listener: socket.socket,
     sources: Sequence[Source],
     clock: Clock,
     open_browser: bool,
@@ -154,7 +187,7 @@ async def _serve(
         loop.add_signal_handler(sig, request_stop)
     try:
         async with asyncio.TaskGroup() as group:
-            web = group.create_task(server.serve())
+            web = group.create_task(server.serve(sockets=[listener]))
             ingest = group.create_task(pipeline.run(sources))
             retention = group.create_task(
                 _retention_loop(store, clock, config.store.retention_days)
