@@ -15,7 +15,6 @@ scikit-learn, train anything, or do I/O after loading.
 from __future__ import annotations
 
 import importlib.resources
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,12 +26,11 @@ import numpy.typing as npt
 
 from signalroom.errors import SignalroomError
 from signalroom.nlp.complaint_cues import COMPLAINT_CUES
-from signalroom.nlp.hashed import SEPARATOR, HashedFeatures, HashedFeaturizer
-from signalroom.nlp.hashed_head import LinearHead, sigmoid
+from signalroom.nlp.hashed import SEPARATOR, HashedFeatures
+from signalroom.nlp.hashed_head import LinearHead, load_head, sigmoid
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
 from signalroom.nlp.normalised import NormalisedBatch
 
-CONFIG_FILE = "model.json"
 SURFACE: tuple[str, ...] = ("addressed", "n_user", "question", "exclaim", "digits", "url", "len")
 CATEGORIES: tuple[str, ...] = tuple(COMPLAINT_CUES)
 DENSE_COLUMNS: tuple[str, ...] = (
@@ -181,22 +179,12 @@ class ComplaintModel:
         features (default: the packaged sentiment model)."""
         where = packaged_model_dir() if directory is None else directory
         sentiment = LinearSentiment.load() if sentiment is None else sentiment
-        try:
-            config = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
-            head = LinearHead.load(where, config["scale"], config["bias"])
-            threshold = float(config["threshold"])
-            version = str(config["version"])
-            trained_on = HashedFeaturizer.from_config(config["featurizer"])
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise SignalroomError(
-                f"cannot load the complaint model from {where} ({err}); reinstall Signalroom "
-                "or retrain it with scripts/train_complaint.py"
-            ) from err
-        if trained_on != sentiment.featurizer:
-            raise SignalroomError(
-                "the complaint model was trained on other features than the sentiment model "
-                "reads; retrain it with scripts/train_complaint.py"
-            )
+        head, (threshold, version) = load_head(
+            where,
+            sentiment.featurizer,
+            "complaint",
+            lambda config: (float(config["threshold"]), str(config["version"])),
+        )
         return cls(sentiment, head, threshold, version)
 
     @property

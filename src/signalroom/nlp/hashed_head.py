@@ -10,17 +10,24 @@ live in the model's JSON. Pure numpy; it must not featurize, train or do I/O aft
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from signalroom.nlp.hashed import HashedFeatures
+from signalroom.errors import SignalroomError
+from signalroom.nlp.hashed import HashedFeatures, HashedFeaturizer
 
+CONFIG_FILE = "model.json"
 WEIGHTS_FILE = "weights.npy"
 DENSE_FILE = "dense.npy"
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,35 @@ class LinearHead:
         out += dense.astype(np.float64) @ self.dense.astype(np.float64)
         out += self.bias
         return out
+
+
+def load_head(
+    where: Path | Traversable,
+    featurizer: HashedFeaturizer,
+    name: str,
+    read: Callable[[Mapping[str, Any]], _T],
+) -> tuple[LinearHead, _T]:
+    """The ``name`` model's head in ``where`` and what ``read`` takes from its model.json
+    (``read`` may load more files beside it). Any missing or malformed part, or a head
+    trained on other features than ``featurizer``, is a SignalroomError that says how to
+    get a working model back."""
+    retrain = f"scripts/train_{name}.py"
+    try:
+        config = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
+        head = LinearHead.load(where, config["scale"], config["bias"])
+        settings = read(config)
+        trained_on = HashedFeaturizer.from_config(config["featurizer"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise SignalroomError(
+            f"cannot load the {name} model from {where} ({err}); reinstall Signalroom "
+            f"or retrain it with {retrain}"
+        ) from err
+    if trained_on != featurizer:
+        raise SignalroomError(
+            f"the {name} model was trained on other features than the sentiment model "
+            f"reads; retrain it with {retrain}"
+        )
+    return head, settings
 
 
 def quantise(

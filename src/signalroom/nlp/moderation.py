@@ -20,7 +20,6 @@ scikit-learn, train anything, or do I/O after loading.
 from __future__ import annotations
 
 import importlib.resources
-import json
 from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -30,13 +29,12 @@ import numpy.typing as npt
 
 from signalroom.errors import SignalroomError
 from signalroom.models import Moderation, ModerationVerdict
-from signalroom.nlp.hashed import HashedFeatures, HashedFeaturizer
-from signalroom.nlp.hashed_head import LinearHead, sigmoid
+from signalroom.nlp.hashed import HashedFeatures
+from signalroom.nlp.hashed_head import LinearHead, load_head, sigmoid
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
 from signalroom.nlp.normalised import NormalisedBatch
 from signalroom.nlp.wordlists import COLUMNS, Hit, WordLists
 
-CONFIG_FILE = "model.json"
 SCORE_DECIMALS = 4
 MAX_REASON_WORDS = 5
 
@@ -91,23 +89,16 @@ class ModerationModel:
         features (default: the packaged sentiment model)."""
         where = packaged_model_dir() if directory is None else directory
         sentiment = LinearSentiment.load() if sentiment is None else sentiment
-        try:
-            config = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
-            head = LinearHead.load(where, config["scale"], config["bias"])
-            wordlists = WordLists.load(where)
-            thresholds = {str(k): float(v) for k, v in config["thresholds"].items()}
-            version = str(config["version"])
-            trained_on = HashedFeaturizer.from_config(config["featurizer"])
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise SignalroomError(
-                f"cannot load the moderation model from {where} ({err}); reinstall Signalroom "
-                "or retrain it with scripts/train_moderation.py"
-            ) from err
-        if trained_on != sentiment.featurizer:
-            raise SignalroomError(
-                "the moderation model was trained on other features than the sentiment model "
-                "reads; retrain it with scripts/train_moderation.py"
-            )
+        head, (wordlists, thresholds, version) = load_head(
+            where,
+            sentiment.featurizer,
+            "moderation",
+            lambda config: (
+                WordLists.load(where),
+                {str(k): float(v) for k, v in config["thresholds"].items()},
+                str(config["version"]),
+            ),
+        )
         return cls(sentiment, head, wordlists, thresholds, version)
 
     @property

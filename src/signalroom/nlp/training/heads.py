@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from signalroom.nlp.hashed import HashedFeatures
-from signalroom.nlp.hashed_head import DENSE_FILE, WEIGHTS_FILE, quantise
+from signalroom.nlp.hashed_head import CONFIG_FILE, DENSE_FILE, WEIGHTS_FILE, quantise
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts
 from signalroom.nlp.normalised import NormalisedBatch
 
@@ -130,4 +130,4 @@ def write_head(
         "scale": [float(x) for x in scale],
         "bias": [float(x) for x in bias],
     }
-    (out_dir / "model.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    (out_dir / CONFIG_FILE).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
