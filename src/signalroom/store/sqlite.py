@@ -717,11 +717,12 @@ def _post_from_row(
 def _with_topics(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[EnrichedPost]:
     if not rows:
         return []
+    ids = _json.encode([row[0] for row in rows])
     matches: dict[str, list[int]] = {}
     for post_id, topic_id in conn.execute(
         "SELECT post_id, topic_id FROM post_topics "
         "WHERE post_id IN (SELECT value FROM json_each(?)) ORDER BY post_id, topic_id",
-        (_json.encode([row[0] for row in rows]),),
+        (ids,),
     ):
         matches.setdefault(post_id, []).append(topic_id)
     corrections = {
@@ -729,7 +730,7 @@ def _with_topics(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[
         for row in conn.execute(
             "SELECT post_id, label, corrected_by, corrected_at, model_label, model_score "
             "FROM sentiment_corrections WHERE post_id IN (SELECT value FROM json_each(?))",
-            (_json.encode([row[0] for row in rows]),),
+            (ids,),
         )
     }
     return [
