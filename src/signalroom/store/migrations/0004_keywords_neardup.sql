@@ -1,0 +1,1 @@
+-- 0004_keywords_neardup: reserved; its owner fills it in.

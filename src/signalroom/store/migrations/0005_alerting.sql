@@ -1,0 +1,1 @@
+-- 0005_alerting: reserved; its owner fills it in.

@@ -1,0 +1,1 @@
+-- 0006_moderation_lists: reserved; its owner fills it in.
