@@ -79,11 +79,19 @@ class DemoConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ModerationConfig:
+    recheck_hours: float = 24.0
+    """When a block or allow rule changes, posts of this many past hours are judged again,
+    so screens follow the new rules at once. 0 applies rules to new posts only."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     web: WebConfig = field(default_factory=WebConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
+    moderation: ModerationConfig = field(default_factory=ModerationConfig)
 
 
 ENV_PREFIX = "SIGNALROOM_"
@@ -215,6 +223,11 @@ def _validate(config: Config) -> None:
         ("demo.crisis_at_s", config.demo.crisis_at_s >= 0, "seconds >= 0"),
         ("demo.crisis_for_s", config.demo.crisis_for_s > 0, "seconds > 0"),
         ("demo.cycle_s", config.demo.cycle_s > 0, "seconds > 0"),
+        (
+            "moderation.recheck_hours",
+            0 <= config.moderation.recheck_hours <= 24 * 365,
+            "hours in 0..8760",
+        ),
         ("demo.history_s", 0 <= config.demo.history_s <= 86_400, "seconds in 0..86400"),
     ]
     for key, ok, expected in checks:

@@ -13,11 +13,15 @@ import msgspec
 SentimentLabel = Literal["negative", "neutral", "positive"]
 ModerationVerdict = Literal["safe", "review", "block"]
 TopicKind = Literal["brand", "competitor", "campaign", "risk"]
+RuleKind = Literal["word", "phrase", "author", "domain"]
+RuleAction = Literal["block", "allow"]
 Bucket = Literal["minute", "hour", "day"]
 
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 MODERATION_VERDICTS: tuple[ModerationVerdict, ...] = ("safe", "review", "block")
 TOPIC_KINDS: tuple[TopicKind, ...] = ("brand", "competitor", "campaign", "risk")
+RULE_KINDS: tuple[RuleKind, ...] = ("word", "phrase", "author", "domain")
+RULE_ACTIONS: tuple[RuleAction, ...] = ("block", "allow")
 BUCKET_SECONDS: dict[Bucket, int] = {"minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -132,6 +136,47 @@ CORRECTED_SCORES: dict[SentimentLabel, float] = {"negative": -1.0, "neutral": 0.
 """The score a corrected post takes: a person's label is certain."""
 
 
+class ModerationRuleDraft(msgspec.Struct, frozen=True, kw_only=True):
+    """A deployment's own moderation rule, as a person writes it.
+
+    ``block`` keeps matching posts off public screens whatever the model says; ``allow``
+    trusts an author or a domain (their posts are safe unless a block rule matches), or
+    clears a word or phrase the shipped word lists or model would hold against a post (a
+    brand name that contains a rude word, a local dish).
+    """
+
+    kind: RuleKind
+    action: RuleAction
+    value: str
+    """A word, a phrase (several words), an author handle (without ``@``) or a domain
+    (``example.com`` also covers its subdomains)."""
+    created_by: str
+    note: str = ""
+
+
+class ModerationRule(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: RuleKind
+    action: RuleAction
+    value: str
+    """Normalised: case-folded, without ``@`` or ``www.``."""
+    created_by: str
+    created_at: float
+    note: str = ""
+
+
+class ModerationOverride(msgspec.Struct, frozen=True, kw_only=True):
+    """A person's verdict on whether one post may be shown; it wins over the model and the
+    rules. ``model`` keeps what the pipeline had decided."""
+
+    post_id: str
+    verdict: ModerationVerdict
+    decided_by: str
+    decided_at: float
+    model: Moderation
+    note: str = ""
+
+
 class EnrichedPost(msgspec.Struct, frozen=True):
     """A post with what the pipeline added: its enrichment and the topics it matched.
 
@@ -142,6 +187,8 @@ class EnrichedPost(msgspec.Struct, frozen=True):
     enrichment: Enrichment
     topics: tuple[int, ...]
     correction: SentimentCorrection | None = None
+    moderation_override: ModerationOverride | None = None
+    """Set when a person decided this post's verdict; ``enrichment.moderation`` holds it."""
 
 
 class Reject(msgspec.Struct, frozen=True):

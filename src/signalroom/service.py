@@ -25,6 +25,7 @@ from signalroom.clock import Clock, SystemClock
 from signalroom.config import Config
 from signalroom.errors import ConflictError
 from signalroom.nlp import Enricher
+from signalroom.pipeline.moderation import ModerationKeeper
 from signalroom.pipeline.runner import Pipeline
 from signalroom.sources.base import Source
 from signalroom.sources.demo import DemoScenario, DemoSource, default_topics
@@ -105,6 +106,10 @@ async def run_node(
             await asyncio.to_thread(provision_demo_topics, store, clock)
         model = await asyncio.to_thread(Enricher.load)
         broadcaster = MemoryBroadcaster()
+        keeper = ModerationKeeper(
+            store, model, broadcaster, clock, recheck_hours=config.moderation.recheck_hours
+        )
+        await asyncio.to_thread(keeper.load_rules)
         pipeline = Pipeline(store, broadcaster, model, clock, config.pipeline)
         sources: Sequence[Source] = (
             [DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)]
@@ -118,6 +123,7 @@ async def run_node(
                 clock=clock,
                 health=pipeline.health,
                 on_topics_changed=pipeline.reload_topics,
+                on_moderation_rules_changed=keeper.rules_changed,
                 live_backlog=config.web.live_backlog,
             )
         )
@@ -136,6 +142,7 @@ async def run_node(
             store,
             broadcaster,
             pipeline,
+            keeper,
             server,
             listener,
             sources,
@@ -168,6 +175,7 @@ async def _serve(
     store: Store,
     broadcaster: MemoryBroadcaster,
     pipeline: Pipeline,
+    keeper: ModerationKeeper,
     server: _Server,
     listener: socket.socket,
     sources: Sequence[Source],
@@ -193,9 +201,10 @@ async def _serve(
                 _retention_loop(store, clock, config.store.retention_days)
             )
             announce = group.create_task(_announce(server, open_browser, on_ready))
+            moderation = group.create_task(keeper.run())
             await web
             pipeline.stop()
-            for task in (retention, announce):
+            for task in (retention, announce, moderation):
                 task.cancel()
             try:
                 await asyncio.wait_for(ingest, _SHUTDOWN_TIMEOUT_S)

@@ -49,11 +49,7 @@ def post_json(item: EnrichedPost) -> dict[str, Any]:
             "is_complaint": enrichment.complaint,
             "score": round(enrichment.complaint_score, 4),
         },
-        "moderation": {
-            "verdict": enrichment.moderation.verdict,
-            "reasons": list(enrichment.moderation.reasons),
-            "score": round(enrichment.moderation.score, 4),
-        },
+        "moderation": moderation_json(item),
         "topics": list(item.topics),
         "engagement": {
             "likes": post.engagement.likes,
@@ -109,6 +105,25 @@ def rollup_json(rollup: Rollup) -> dict[str, Any]:
         "positive": rollup.positive,
         "sentiment_sum": round(rollup.sentiment_sum, 4),
         "reach": rollup.reach,
+    }
+
+
+def moderation_json(item: EnrichedPost) -> dict[str, Any]:
+    """The verdict in force; ``decision`` says who decided it, when a person did."""
+    moderation, override = item.enrichment.moderation, item.moderation_override
+    return {
+        "verdict": moderation.verdict,
+        "reasons": list(moderation.reasons),
+        "score": round(moderation.score, 4),
+        "decision": None
+        if override is None
+        else {
+            "by": override.decided_by,
+            "at": to_iso(override.decided_at),
+            "note": override.note,
+            "model_verdict": override.model.verdict,
+            "model_reasons": list(override.model.reasons),
+        },
     }
 
 

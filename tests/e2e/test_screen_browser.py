@@ -30,9 +30,9 @@ from signalroom.clock import ManualClock
 from signalroom.errors import QueryError
 from signalroom.models import EnrichedPost, Moderation, SentimentLabel, Topic, TopicKind
 from signalroom.query import parse_query
-from signalroom.store.base import Store, WriteBatch
+from signalroom.store.base import PostQuery, Store, WriteBatch
 from signalroom.store.sqlite import SqliteStore
-from signalroom.wire import posts_event, rollups_event
+from signalroom.wire import post_updated_event, posts_event, rollups_event
 from tests.web.builders import add_topic, enriched_post, write
 from tests.web.live_server import LiveServer
 
@@ -616,3 +616,64 @@ def test_wall_recolours_a_post_whose_sentiment_was_corrected(
     assert response.status_code == 200
     expect(shown).to_have_attribute("data-sentiment", "negative")
     page.wait_for_function("() => window.signalroom.postsUpdated === 1")
+
+
+# -- moderation -------------------------------------------------------------------------------
+
+
+def held(index: int, at: float, topics: list[Topic], text: str, verdict: str) -> EnrichedPost:
+    item = voice_post(index, at, topics, text=text)
+    moderation = Moderation(verdict=verdict, reasons=("offensive model p=0.41",), score=0.41)  # type: ignore[arg-type]
+    return msgspec.structs.replace(
+        item, enrichment=msgspec.structs.replace(item.enrichment, moderation=moderation)
+    )
+
+
+def test_moderation_page_adds_a_rule_and_clears_the_review_queue(
+    page: Page, server: LiveServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    waiting = "Paid extra for a seat with Aurora Air and they moved me anyway"
+    write(server.store, held(1, clock.now() - 60, topics, waiting, "review"))
+    page.on("dialog", lambda dialog: dialog.accept("Ana Ruiz"))
+    page.goto(f"{server.base}/moderation")
+
+    queued = page.locator(".held", has_text=waiting)
+    expect(queued).to_be_visible()
+    expect(queued.locator(".held-reasons")).to_have_text("offensive model p=0.41")
+
+    page.select_option("#r-action", "block")
+    page.select_option("#r-kind", "phrase")
+    page.fill("#r-value", "  Gate   B12 ")
+    page.fill("#r-note", "spoiler of the new terminal")
+    page.click("#rule-add")
+    rule = page.locator("#rules-block .rule")
+    expect(rule.locator(".rule-value")).to_have_text("gate b12")
+    assert server.rule_changes == 1
+    keep_screenshot(page, tmp_path, "console-moderation.png")
+
+    queued.get_by_role("button", name="Show on screens").click()
+    expect(queued).to_have_count(0)
+    items = server.store.query_posts(PostQuery(moderation="safe")).items
+    assert [i.moderation_override.decided_by for i in items if i.moderation_override] == [
+        "Ana Ruiz"
+    ]
+
+    rule.get_by_role("button").click()
+    expect(page.locator("#rules-block-empty")).to_be_visible()
+    assert server.store.list_moderation_rules() == []
+
+
+def test_wall_drops_a_post_a_person_keeps_off(
+    page: Page, server: LiveServer, clock: ManualClock
+) -> None:
+    topics = [add_topic(server.store, *topic) for topic in TOPICS]
+    text = "A post that was fine until a person looked twice"
+    item = voice_post(2, clock.now() - 20, topics, text=text)
+    write(server.store, item)
+    open_wall(page, server)
+    expect(page.locator(".post-text", has_text=text)).to_be_visible()
+
+    hidden = server.store.set_moderation(item.post.id, "block", "Ana", clock.now())
+    server.publish(post_updated_event(hidden))
+    expect(page.locator(".post-text", has_text=text)).to_have_count(0)

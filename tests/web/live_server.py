@@ -55,6 +55,7 @@ class LiveServer:
         self.broadcaster = broadcaster
         self.clock = clock
         self.topic_changes = 0
+        self.rule_changes = 0
         self.app = create_app(
             WebDeps(
                 store=store,
@@ -62,6 +63,7 @@ class LiveServer:
                 clock=clock,
                 health=health or (lambda: {"state": "running", "sources": []}),
                 on_topics_changed=self._count_topic_change,
+                on_moderation_rules_changed=self._count_rule_change,
                 live_backlog=live_backlog,
             )
         )
@@ -72,6 +74,9 @@ class LiveServer:
 
     def _count_topic_change(self) -> None:
         self.topic_changes += 1
+
+    def _count_rule_change(self) -> None:
+        self.rule_changes += 1
 
     @property
     def base(self) -> str:

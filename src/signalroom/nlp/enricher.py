@@ -24,6 +24,7 @@ from signalroom.nlp.entities import extract_entities
 from signalroom.nlp.language import FastTextLanguageIdentifier
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
 from signalroom.nlp.moderation import ModerationModel
+from signalroom.nlp.moderation_rules import RuleSet
 from signalroom.nlp.normalised import NormalisedBatch
 from signalroom.nlp.reach import compute_reach
 from signalroom.nlp.sentiment import SentimentModel
@@ -51,6 +52,7 @@ class Enricher:
         self._sentiment = sentiment
         self._complaint = complaint
         self._moderation = moderation
+        self._rules = RuleSet()
         versions = [language.version, sentiment.version]
         versions += [model.version for model in (complaint, moderation) if model is not None]
         self.model_version: str = "+".join([*versions, f"v{ENRICHMENT_VERSION}"])
@@ -67,6 +69,35 @@ class Enricher:
             ComplaintModel.load(sentiment=sentiment),
             ModerationModel.load(sentiment=sentiment),
         )
+
+    @property
+    def rules(self) -> RuleSet:
+        """The deployment's moderation rules laid over the model's verdicts."""
+        return self._rules
+
+    def set_rules(self, rules: RuleSet) -> None:
+        """Use ``rules`` from the next batch on (one reference swap: safe from any thread)."""
+        self._rules = rules
+
+    def moderate(self, post: Post, lang: str) -> Moderation:
+        """The verdict on one post, rules included, as :meth:`enrich_batch` would give it
+        (re-checking stored posts after the rules change)."""
+        text = model_text(post, MODEL_INPUT_CHARS)
+        model = self._moderation
+        verdict = model.judge([text], [lang])[0] if model is not None else Moderation()
+        return self._apply_rules(post, text, lang, verdict, self._rules)
+
+    def _apply_rules(
+        self, post: Post, text: str, lang: str, verdict: Moderation, rules: RuleSet
+    ) -> Moderation:
+        if not rules:
+            return verdict
+        model = self._moderation
+
+        def rejudge(blanked: str) -> Moderation:
+            return model.judge([blanked], [lang])[0] if model is not None else Moderation()
+
+        return rules.apply(post, text, verdict, rejudge)
 
     def detect_languages(self, posts: Sequence[Post]) -> list[tuple[str, float]]:
         """Language (ISO 639-1 or ``und``) and confidence per post, in order, with each
@@ -91,9 +122,10 @@ class Enricher:
         sentiments, complaints, moderations = self._score(texts, [code for code, _ in languages])
         version = self.model_version
         threshold = self._complaint.threshold if self._complaint is not None else 1.0
+        rules = self._rules
         enrichments: list[Enrichment] = []
-        for post, (lang, confidence), sentiment, complaint, moderation in zip(
-            posts, languages, sentiments, complaints, moderations, strict=True
+        for post, text, (lang, confidence), sentiment, complaint, moderation in zip(
+            posts, texts, languages, sentiments, complaints, moderations, strict=True
         ):
             entities = extract_entities(searchable_text(post))
             enrichments.append(
@@ -103,7 +135,7 @@ class Enricher:
                     sentiment=sentiment,
                     complaint=bool(complaint >= threshold),
                     complaint_score=float(complaint),
-                    moderation=moderation,
+                    moderation=self._apply_rules(post, text, lang, moderation, rules),
                     hashtags=entities.hashtags,
                     mentions=entities.mentions,
                     links=entities.links,

@@ -7,6 +7,7 @@ web handlers and commands read from their own threads. Must not import a backend
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import msgspec
@@ -14,6 +15,9 @@ import msgspec
 from signalroom.models import (
     Bucket,
     EnrichedPost,
+    Moderation,
+    ModerationRule,
+    ModerationRuleDraft,
     ModerationVerdict,
     Reject,
     Rollup,
@@ -172,6 +176,38 @@ class Store(Protocol):
 
     def list_rejects(self, limit: int = 100, source: str | None = None) -> list[StoredReject]:
         """Newest first."""
+        ...
+
+    # -- moderation --------------------------------------------------------------------
+    def list_moderation_rules(self) -> list[ModerationRule]:
+        """The deployment's block and allow rules, by kind, action and value."""
+        ...
+
+    def add_moderation_rule(self, draft: ModerationRuleDraft, now: float) -> ModerationRule:
+        """Store a rule with its value normalised. Raises ValidationError (a value that
+        cannot be a rule of its kind), ConflictError (the same rule exists)."""
+        ...
+
+    def delete_moderation_rule(self, rule_id: int) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    def set_moderation(
+        self,
+        post_id: str,
+        verdict: ModerationVerdict | None,
+        by: str,
+        now: float,
+        note: str = "",
+    ) -> EnrichedPost:
+        """A person's verdict on one post, which wins over the model and the rules and is
+        kept through re-checks; ``None`` gives the post back the pipeline's verdict.
+        Returns the post as it now reads. Raises NotFoundError, ValidationError."""
+        ...
+
+    def update_moderations(self, changes: Sequence[tuple[str, Moderation]]) -> list[str]:
+        """Store re-checked verdicts (after the rules changed) in one transaction, except
+        on posts a person decided; returns the ids whose verdict or reasons changed."""
         ...
 
     def stats(self) -> StoreStats: ...

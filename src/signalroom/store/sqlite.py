@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -54,6 +54,9 @@ from signalroom.models import (
     EnrichedPost,
     Enrichment,
     Moderation,
+    ModerationRule,
+    ModerationRuleDraft,
+    ModerationVerdict,
     Post,
     Rollup,
     Sentiment,
@@ -62,6 +65,7 @@ from signalroom.models import (
     Topic,
     TopicDraft,
 )
+from signalroom.store import sqlite_moderation as moderation
 from signalroom.store.base import (
     CorrectionResult,
     PostPage,
@@ -539,6 +543,41 @@ class SqliteStore:
         )
         return [StoredReject(row[0], row[1], row[2], bytes(row[3]), row[4]) for row in rows]
 
+    # -- moderation ------------------------------------------------------------------------
+    def list_moderation_rules(self) -> list[ModerationRule]:
+        return self._read(moderation.list_rules)
+
+    def add_moderation_rule(self, draft: ModerationRuleDraft, now: float) -> ModerationRule:
+        _require_finite(now, "now")
+        with self._write() as conn:
+            return moderation.add_rule(conn, draft, now)
+
+    def delete_moderation_rule(self, rule_id: int) -> None:
+        with self._write() as conn:
+            moderation.delete_rule(conn, rule_id)
+
+    def set_moderation(
+        self,
+        post_id: str,
+        verdict: ModerationVerdict | None,
+        by: str,
+        now: float,
+        note: str = "",
+    ) -> EnrichedPost:
+        _require_finite(now, "now")
+        with self._write() as conn:
+            if verdict is None:
+                moderation.clear_override(conn, post_id)
+            else:
+                moderation.set_override(conn, post_id, verdict, by, now, note)
+        return self.get_post(post_id)
+
+    def update_moderations(self, changes: Sequence[tuple[str, Moderation]]) -> list[str]:
+        if not changes:
+            return []
+        with self._write() as conn:
+            return moderation.update_verdicts(conn, changes)
+
     def stats(self) -> StoreStats:
         def work(conn: sqlite3.Connection) -> StoreStats:
             tallies = dict(conn.execute("SELECT name, value FROM tallies").fetchall())
@@ -733,9 +772,10 @@ def _with_topics(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[
             (ids,),
         )
     }
-    return [
+    items = [
         _post_from_row(row, tuple(matches.get(row[0], ())), corrections.get(row[0])) for row in rows
     ]
+    return moderation.attach_overrides(conn, items, ids)
 
 
 def _known_topics_only(item: EnrichedPost, known: set[int]) -> EnrichedPost:

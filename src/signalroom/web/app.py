@@ -14,6 +14,7 @@ from signalroom.web import (
     corrections,
     health,
     live,
+    moderation,
     pages,
     posts,
     query_check,
@@ -44,6 +45,7 @@ def create_app(deps: WebDeps) -> FastAPI:
     topics.add_routes(app, deps)
     posts.add_routes(app, deps)
     corrections.add_routes(app, deps)
+    moderation.add_routes(app, deps)
     rollups.add_routes(app, deps)
     query_check.add_routes(app, deps)
     live.add_routes(app, deps)

@@ -25,5 +25,7 @@ class WebDeps:
     Called on the event loop."""
     on_topics_changed: Callable[[], None]
     """Called (from a worker thread) after every topic create, update or delete."""
+    on_moderation_rules_changed: Callable[[], None] = lambda: None
+    """Called on the event loop after a moderation rule is added or removed."""
     live_backlog: int = 512
     """Live events one WebSocket client may fall behind before it gets a ``gap`` event."""

@@ -68,10 +68,16 @@ def render(template: str, values: dict[str, str]) -> str:
 def add_routes(app: FastAPI) -> None:
     console = (TEMPLATES_DIR / "console.html").read_text(encoding="utf-8")
     screen = (TEMPLATES_DIR / "screen.html").read_text(encoding="utf-8")
+    moderation = (TEMPLATES_DIR / "moderation.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def console_page() -> HTMLResponse:
         page = render(console, {"version": __version__})
+        return HTMLResponse(page, headers=PAGE_HEADERS)
+
+    @app.get("/moderation", response_class=HTMLResponse, include_in_schema=False)
+    async def moderation_page() -> HTMLResponse:
+        page = render(moderation, {"version": __version__})
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     @app.get("/screen/{name}", response_class=HTMLResponse, include_in_schema=False)

@@ -6,22 +6,20 @@
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
+import { $, el, MAX_SIGNER_CHARS, readSigner, toast, writeSigner } from "./ui.js";
 
 const MINUTE = 60_000;
 const COUNT_MINUTES = 15;
 const STREAM_LIMIT = 100;
 const CHECK_DEBOUNCE_MS = 250;
 const PREVIEW_DEBOUNCE_MS = 600;
-const CORRECTOR_KEY = "signalroom.corrector";
-const MAX_CORRECTOR_CHARS = 80;
+const MAX_CORRECTOR_CHARS = MAX_SIGNER_CHARS;
 const LABELS = [
   ["negative", "Neg"],
   ["neutral", "Neu"],
   ["positive", "Pos"],
 ];
 const PALETTE = ["#4f9dff", "#ff8a3d", "#36d399", "#f472b6", "#facc15", "#a78bfa", "#22d3ee", "#f87171"];
-
-const $ = (id) => document.getElementById(id);
 
 const state = {
   offsetMs: 0,
@@ -39,19 +37,6 @@ const state = {
 
 const now = () => Date.now() + state.offsetMs;
 const minuteOf = (ms) => Math.floor(ms / MINUTE) * MINUTE;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function toast(message, kind = "info") {
-  const node = el("div", `toast ${kind === "error" ? "error" : ""}`, message);
-  $("toasts").append(node);
-  setTimeout(() => node.remove(), kind === "error" ? 6000 : 3000);
-}
 
 // -- connection ---------------------------------------------------------------------------
 const CONNECTION_TEXT = { connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", offline: "Offline" };
@@ -349,21 +334,12 @@ function refreshTimes() {
 
 // -- sentiment corrections ----------------------------------------------------------------
 function readCorrector() {
-  try {
-    return (localStorage.getItem(CORRECTOR_KEY) || "").trim().slice(0, MAX_CORRECTOR_CHARS);
-  } catch {
-    return ""; // storage disabled: ask each time the page loads
-  }
+  return readSigner();
 }
 
 function setCorrector(name) {
   state.corrector = name;
-  try {
-    if (name) localStorage.setItem(CORRECTOR_KEY, name);
-    else localStorage.removeItem(CORRECTOR_KEY);
-  } catch {
-    // kept for this page only
-  }
+  writeSigner(name);
   renderCorrector();
 }
 

@@ -185,13 +185,19 @@ function isShowable(post) {
   return post.moderation?.verdict === "safe"; // fail closed: no verdict, no show
 }
 
-/** A person corrected a post's sentiment: recolour it if shown or about to be. The split
- * and the KPIs follow from the rollups event that comes with it. */
+/** A post changed: a person corrected its sentiment (recolour it), or moderation no
+ * longer passes it (a new block rule, a person's verdict: take it off the wall at once).
+ * The split and the KPIs follow from the rollups event that comes with a correction. */
 function updatePost(post) {
-  for (const li of $("posts").children) {
-    if (li.dataset.id === post.id) li.dataset.sentiment = post.sentiment?.label || "neutral";
+  const showable = isShowable(post);
+  for (const li of [...$("posts").children]) {
+    if (li.dataset.id !== post.id) continue;
+    if (showable) li.dataset.sentiment = post.sentiment?.label || "neutral";
+    else li.remove();
   }
-  state.pending = state.pending.map((p) => (p.id === post.id ? post : p));
+  state.pending = showable
+    ? state.pending.map((p) => (p.id === post.id ? post : p))
+    : state.pending.filter((p) => p.id !== post.id);
   state.postsUpdated += 1;
 }
 
