@@ -79,6 +79,17 @@ class DemoConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class NlpConfig:
+    expected_languages: str = ""
+    """Comma-separated ISO 639-1 codes of the languages this deployment's posts are mostly
+    in (a prior for language identification). Empty: the built-in set of 24."""
+
+    @property
+    def expected(self) -> tuple[str, ...]:
+        return tuple(c.strip().lower() for c in self.expected_languages.split(",") if c.strip())
+
+
+@dataclass(frozen=True, slots=True)
 class ModerationConfig:
     recheck_hours: float = 24.0
     """When a block or allow rule changes, posts of this many past hours are judged again,
@@ -92,6 +103,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
+    nlp: NlpConfig = field(default_factory=NlpConfig)
 
 
 ENV_PREFIX = "SIGNALROOM_"
@@ -230,6 +242,14 @@ def _validate(config: Config) -> None:
         ),
         ("demo.history_s", 0 <= config.demo.history_s <= 86_400, "seconds in 0..86400"),
     ]
+    codes = config.nlp.expected
+    checks.append(
+        (
+            "nlp.expected_languages",
+            all(len(c) == 2 and c.isascii() and c.isalpha() for c in codes),
+            "comma-separated two-letter ISO 639-1 codes such as en,hu,de",
+        )
+    )
     for key, ok, expected in checks:
         if not ok:
             section, _, name = key.partition(".")

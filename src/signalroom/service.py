@@ -104,7 +104,7 @@ async def run_node(
     try:
         if demo:
             await asyncio.to_thread(provision_demo_topics, store, clock)
-        model = await asyncio.to_thread(Enricher.load)
+        model = await asyncio.to_thread(Enricher.load, config.nlp.expected)
         broadcaster = MemoryBroadcaster()
         keeper = ModerationKeeper(
             store, model, broadcaster, clock, recheck_hours=config.moderation.recheck_hours

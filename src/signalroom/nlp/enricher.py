@@ -13,7 +13,7 @@ worker thread, off the event loop, and must not do I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from signalroom.models import Enrichment, Moderation, Post, Sentiment
 from signalroom.nlp.complaint import ComplaintModel
 from signalroom.nlp.entities import extract_entities
-from signalroom.nlp.language import FastTextLanguageIdentifier
+from signalroom.nlp.language import EXPECTED_LANGUAGES, FastTextLanguageIdentifier
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
 from signalroom.nlp.moderation import ModerationModel
 from signalroom.nlp.moderation_rules import RuleSet
@@ -60,15 +60,22 @@ class Enricher:
         ``lid176+sent-hash-v1+complaint-hash-v1+moderation-hash-v1+v1``."""
 
     @classmethod
-    def load(cls) -> Enricher:
-        """Load the packaged models (no download, ever)."""
+    def load(cls, expected_languages: Collection[str] | None = None) -> Enricher:
+        """Load the packaged models (no download, ever). ``expected_languages`` sets the
+        language identifier's prior (default: :data:`EXPECTED_LANGUAGES`)."""
         sentiment = LinearSentiment.load()
+        expected = EXPECTED_LANGUAGES if not expected_languages else expected_languages
         return cls(
-            FastTextLanguageIdentifier.load(),
+            FastTextLanguageIdentifier.load(expected),
             sentiment,
             ComplaintModel.load(sentiment=sentiment),
             ModerationModel.load(sentiment=sentiment),
         )
+
+    @property
+    def expected_languages(self) -> frozenset[str]:
+        """The languages the identifier's prior favours."""
+        return self._language.expected
 
     @property
     def rules(self) -> RuleSet:
