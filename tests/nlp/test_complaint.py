@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signalroom.errors import SignalroomError
 from signalroom.nlp import ComplaintModel, LinearSentiment
-from signalroom.nlp.complaint import packaged_model_dir
+from signalroom.nlp.complaint import (
+    DENSE_COLUMNS,
+    CueFeatures,
+    complaint_dense,
+    packaged_model_dir,
+)
+from signalroom.nlp.normalised import NormalisedBatch
 
 COMPLAINTS = [
     ("@acme my order never arrived and I'm still waiting for a refund, 3 weeks now", "en"),
@@ -38,7 +45,7 @@ def model(sentiment: LinearSentiment) -> ComplaintModel:
 
 def test_packaged_model_loads_from_package_resources(model: ComplaintModel) -> None:
     assert (packaged_model_dir() / "model.json").is_file()
-    assert model.model_version == "complaint-hash-v1"
+    assert model.model_version == "complaint-hash-v2"
     assert 0.0 < model.threshold < 1.0
 
 
@@ -54,6 +61,16 @@ def test_probabilities_are_the_same_alone_and_in_a_batch(model: ComplaintModel) 
     together = model.probabilities(texts, langs)
     alone = [model.probabilities([t], [lang])[0] for t, lang in zip(texts, langs, strict=True)]
     assert list(together) == alone
+
+
+def test_complaint_dense_log_odds_are_finite_and_follow_the_sentiment() -> None:
+    batch = NormalisedBatch.of(["@acme still waiting", "lovely day"])
+    sentiment = np.array([[1.0, 0.0, 0.0], [0.1, 0.2, 0.7]])
+    dense = complaint_dense(CueFeatures(), batch, ["en", "en"], sentiment)
+    assert dense.shape == (2, len(DENSE_COLUMNS))
+    assert np.isfinite(dense).all()
+    neg_pos = DENSE_COLUMNS.index("sent:log_neg_pos")
+    assert dense[0, neg_pos] > 0 > dense[1, neg_pos]
 
 
 def test_predict_batch_of_nothing_is_nothing(model: ComplaintModel) -> None:

@@ -5,7 +5,9 @@ A logistic model over the sentiment model's hashed features (so the enricher fea
 post once for sentiment, complaint and moderation), plus dense columns: the categories of
 the hand-written cue lexicon (:mod:`signalroom.nlp.complaint_cues`, matched in the post's
 language and English), surface cues (addressed to an account, mentions, ``?``, ``!``,
-digits, a link, length) and the sentiment model's p(negative) and p(positive). The decision
+digits, a link, length), the sentiment model's p(negative) and p(positive) and its three
+pairwise log-odds. The hashed weights were trained on naive-Bayes-scaled features, a scale
+folded into the shipped weights, so scoring is the same single gather. The decision
 threshold was chosen on out-of-fold predictions of the training data. Files ship in
 ``signalroom/nlp/models/complaint`` and are written by
 :mod:`signalroom.nlp.training.complaint`. Pure numpy and ``re``; it must not import
@@ -38,8 +40,13 @@ DENSE_COLUMNS: tuple[str, ...] = (
     *(f"surf:{s}" for s in SURFACE),
     "sent:p_neg",
     "sent:p_pos",
+    *(f"sent:log_{a}_{b}" for a, b in (("neg", "pos"), ("neg", "neu"), ("pos", "neu"))),
 )
 SCORE_DECIMALS = 4
+LOG_ODDS_SCALE = 0.3
+"""Keeps the log-odds columns (up to about +-9 after the clip) near the other columns' range,
+so one regularisation strength suits them all."""
+_LOG_ODDS_FLOOR = 1e-4
 _DIGIT = re.compile(r"\d")
 
 
@@ -151,8 +158,17 @@ def complaint_dense(
     codes: Sequence[str],
     sentiment: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float32]:
-    """The :data:`DENSE_COLUMNS` of normalised texts, given their sentiment probabilities."""
-    return np.hstack([cues.matrix(batch, codes), sentiment[:, [0, 2]].astype(np.float32)])
+    """The :data:`DENSE_COLUMNS` of normalised texts, given their sentiment probabilities
+    (negative, neutral, positive)."""
+    logs = np.log(np.clip(sentiment, _LOG_ODDS_FLOOR, 1.0))
+    log_odds = logs[:, [0, 0, 2]] - logs[:, [2, 1, 1]]
+    return np.hstack(
+        [
+            cues.matrix(batch, codes),
+            sentiment[:, [0, 2]].astype(np.float32),
+            (LOG_ODDS_SCALE * log_odds).astype(np.float32),
+        ]
+    )
 
 
 class ComplaintModel:
