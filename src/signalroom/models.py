@@ -118,6 +118,12 @@ class Enrichment(msgspec.Struct, frozen=True):
     complaint_score: float = 0.0
     """Probability that the post is a complaint, 0..1."""
     moderation: Moderation = msgspec.field(default_factory=Moderation)
+    keywords: tuple[str, ...] = ()
+    """Up to 8 key terms and 2- to 3-word phrases, case-folded, best first; hashtags,
+    mentions and links are not among them (they have fields of their own)."""
+    simhash: int = 0
+    """64-bit SimHash of the normalised text, as a signed two's-complement integer (what a
+    64-bit SQL integer holds); ``0`` when the text is too short to fingerprint."""
 
 
 class SentimentCorrection(msgspec.Struct, frozen=True):
@@ -187,6 +193,11 @@ class EnrichedPost(msgspec.Struct, frozen=True):
     enrichment: Enrichment
     topics: tuple[int, ...]
     correction: SentimentCorrection | None = None
+    dup_group: str | None = None
+    """Post id of the first post of this post's near-duplicate group (retweet-style copies,
+    copy-paste campaigns with small edits), or ``None`` when it nearly repeats no earlier
+    post. Unlike ``enrichment``, which depends on the post alone, it depends on what came
+    before, so the pipeline's near-duplicate stage sets it, not the enricher."""
     moderation_override: ModerationOverride | None = None
     """Set when a person decided this post's verdict; ``enrichment.moderation`` holds it."""
 

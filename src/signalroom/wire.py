@@ -61,6 +61,8 @@ def post_json(item: EnrichedPost) -> dict[str, Any]:
         "hashtags": list(enrichment.hashtags),
         "mentions": list(enrichment.mentions),
         "links": list(enrichment.links),
+        "keywords": list(enrichment.keywords),
+        "dup_group": item.dup_group,
         "reply_to": post.reply_to,
         "quote_of": post.quote_of,
         "repost_of": post.repost_of,

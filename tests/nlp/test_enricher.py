@@ -59,7 +59,7 @@ def test_model_version_names_the_models_and_the_rules(
     enricher: Enricher, identifier: FastTextLanguageIdentifier
 ) -> None:
     assert enricher.model_version == (
-        f"{identifier.version}+sent-hash-v1+complaint-hash-v1+moderation-hash-v1+v1"
+        f"{identifier.version}+sent-hash-v1+complaint-hash-v2+moderation-hash-v1+v2"
     )
 
 
@@ -243,3 +243,29 @@ def test_enrich_batch_scores_what_the_models_alone_score(enricher: Enricher) -> 
     assert [e.complaint_score for e in enrichments] == list(complaint.probabilities(texts, langs))
     assert [e.moderation for e in enrichments] == moderation.judge(texts, langs)
     assert [e.sentiment for e in enrichments] == sentiment.score_batch(texts, langs)
+
+
+def test_enricher_gives_keywords_and_fingerprints(enricher: Enricher) -> None:
+    copy_text = "Kestrava cancelled my flight to Budapest with two hours notice. No hotel, no food."
+    posts = [
+        Post(
+            source="demo",
+            native_id=str(i),
+            url="",
+            author=Author(handle="someone"),
+            text=text,
+            created_at=1_750_000_000.0,
+            received_at=1_750_000_000.0,
+        )
+        for i, text in enumerate(
+            [copy_text, "RT @x: " + copy_text, "Kestrava ok", "Die Bahn ist wieder zu spät"]
+        )
+    ]
+
+    enrichments = enricher.enrich_batch(posts)
+
+    assert {"kestrava", "budapest"} <= set(enrichments[0].keywords)
+    assert enrichments[0].simhash == enrichments[1].simhash != 0
+    assert enrichments[2].simhash == 0
+    assert "bahn" in enrichments[3].keywords
+    assert "die" not in enrichments[3].keywords

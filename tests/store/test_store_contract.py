@@ -830,3 +830,122 @@ def test_store_lists_corrections_oldest_first_since_a_time(
     assert [c.post_id for c, _ in store.list_corrections()] == ["demo:c", "demo:a", "demo:b"]
     assert [c.post_id for c, _ in store.list_corrections(since=T0 + 1)] == ["demo:a", "demo:b"]
     assert [c.post_id for c, _ in store.list_corrections(limit=1)] == ["demo:c"]
+
+
+# -- key phrases and near-duplicate groups -------------------------------------------------
+def with_neardup(
+    item: EnrichedPost,
+    *,
+    keywords: tuple[str, ...] = (),
+    simhash: int = 0,
+    dup_group: str | None = None,
+) -> EnrichedPost:
+    enrichment = msgspec.structs.replace(item.enrichment, keywords=keywords, simhash=simhash)
+    return msgspec.structs.replace(item, enrichment=enrichment, dup_group=dup_group)
+
+
+@pytest.mark.parametrize("simhash", [0, 1, -1, (1 << 63) - 1, -(1 << 63), -8374500925838779608])
+def test_store_keeps_keywords_simhash_and_dup_group(
+    store: Store, topics: tuple[Topic, Topic], simhash: int
+) -> None:
+    item = with_neardup(
+        make_post("a", topics=(topics[0].id,)),
+        keywords=("check-in system", "kestrava", "működik", "доставка"),
+        simhash=simhash,
+        dup_group="demo:first",
+    )
+    write(store, item)
+
+    stored = store.get_post("demo:a")
+
+    assert stored.enrichment.keywords == item.enrichment.keywords
+    assert stored.enrichment.simhash == simhash
+    assert stored.dup_group == "demo:first"
+
+
+def test_store_marks_the_first_post_of_a_group_when_a_copy_arrives(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    acme = topics[0].id
+    write(store, make_post("first", topics=(acme,)), make_post("other", topics=(acme,)))
+    copy = with_neardup(make_post("copy", topics=(acme,)), simhash=5, dup_group="demo:first")
+    same_batch = with_neardup(make_post("new-first", topics=(acme,)), simhash=7)
+    its_copy = with_neardup(
+        make_post("new-copy", topics=(acme,)), simhash=7, dup_group="demo:new-first"
+    )
+    orphan = with_neardup(make_post("orphan", topics=(acme,)), simhash=9, dup_group="demo:gone")
+
+    result = store.write_batch(WriteBatch(posts=(copy, same_batch, its_copy, orphan)))
+
+    assert store.get_post("demo:first").dup_group == "demo:first"
+    assert store.get_post("demo:new-first").dup_group == "demo:new-first"
+    assert store.get_post("demo:other").dup_group is None
+    assert store.get_post("demo:orphan").dup_group == "demo:gone"
+    assert [item.dup_group for item in result.inserted] == [
+        "demo:first",
+        None,
+        "demo:new-first",
+        "demo:gone",
+    ]
+
+
+def test_store_lists_a_near_duplicate_group_newest_first_in_pages(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    acme = topics[0].id
+    write(store, make_post("first", topics=(acme,), created_at=T0))
+    copies = [
+        with_neardup(
+            make_post(f"c{i}", topics=(acme,), created_at=T0 + 1 + i),
+            simhash=3,
+            dup_group="demo:first",
+        )
+        for i in range(5)
+    ]
+    other = with_neardup(make_post("x", topics=(acme,), created_at=T0 + 9), dup_group="demo:x0")
+    write(store, *copies, other)
+
+    pages = all_pages(store, PostQuery(dup_group="demo:first", limit=2))
+    with_topic = all_pages(store, PostQuery(dup_group="demo:first", topic_id=acme, limit=4))
+
+    expected = ["demo:c4", "demo:c3", "demo:c2", "demo:c1", "demo:c0", "demo:first"]
+    assert [post_id for page in pages for post_id in page] == expected
+    assert [post_id for page in with_topic for post_id in page] == expected
+    assert all_pages(store, PostQuery(dup_group="demo:none")) == [[]]
+
+
+def test_store_recent_fingerprints_are_the_newest_stored_oldest_first(
+    store: Store, topics: tuple[Topic, Topic]
+) -> None:
+    acme = topics[0].id
+    items = [
+        with_neardup(make_post("old", topics=(acme,), created_at=T0 - 100), simhash=1),
+        with_neardup(make_post("a", topics=(acme,), created_at=T0 + 5), simhash=-2),
+        with_neardup(make_post("none", topics=(acme,), created_at=T0 + 6), simhash=0),
+        with_neardup(
+            make_post("b", topics=(acme,), created_at=T0 + 1), simhash=3, dup_group="demo:a"
+        ),
+    ]
+    for item in items:
+        write(store, item)
+    write(store, with_neardup(make_post("c", topics=(acme,), created_at=T0 + 2), simhash=4))
+
+    recent = store.recent_fingerprints(since=T0, limit=10)
+    newest_two = store.recent_fingerprints(since=T0, limit=2)
+
+    assert [(f.post_id, f.simhash, f.created_at, f.dup_group) for f in recent] == [
+        ("demo:a", -2, T0 + 5, "demo:a"),
+        ("demo:b", 3, T0 + 1, "demo:a"),
+        ("demo:c", 4, T0 + 2, None),
+    ]
+    assert [f.post_id for f in newest_two] == ["demo:b", "demo:c"]
+    assert store.recent_fingerprints(since=T0 + 100, limit=10) == []
+
+
+def test_store_recent_fingerprints_refuse_bad_arguments(store: Store) -> None:
+    with pytest.raises(ValidationError) as limit:
+        store.recent_fingerprints(since=T0, limit=0)
+    assert limit.value.field == "limit"
+    with pytest.raises(ValidationError) as since:
+        store.recent_fingerprints(since=float("nan"), limit=10)
+    assert since.value.field == "since"

@@ -26,7 +26,8 @@ def test_posts_newest_first_in_the_wire_shape(client: httpx.Client, store: Sqlit
 
     body = client.get("/api/posts").json()
 
-    assert body == {"items": [post_json(newer), post_json(older)], "next_cursor": None}
+    shown = [post_json(item) for item in (newer, older)]
+    assert body == {"items": shown, "next_cursor": None}
     for key in (
         "id",
         "source",

@@ -4,8 +4,11 @@ Language (fastText lid.176, the source's declared language as a tie-breaker), se
 (a :class:`SentimentModel`: by default the multilingual hashed-feature linear model of
 :mod:`signalroom.nlp.linear_sentiment`, which reads the detected language), complaint
 detection (:mod:`signalroom.nlp.complaint`), public-screen moderation
-(:mod:`signalroom.nlp.moderation`), hashtags, mentions, links and reach. When sentiment is
-the linear model, the three models read one hashed featurization of each post. Models
+(:mod:`signalroom.nlp.moderation`), hashtags, mentions, links, key phrases
+(:mod:`signalroom.nlp.keyphrases`, with the stop words of the detected language), a SimHash
+fingerprint for near-duplicate grouping (:mod:`signalroom.nlp.simhash`) and reach. When
+sentiment is the linear model, the three models read one hashed featurization of each post,
+and the fingerprint reads the same normalised text. Models
 are loaded once by :meth:`Enricher.load`; :meth:`Enricher.enrich_batch` is then pure CPU,
 deterministic, and never raises for any post. It is meant to run in the pipeline's
 worker thread, off the event loop, and must not do I/O.
@@ -21,6 +24,9 @@ import numpy.typing as npt
 from signalroom.models import Enrichment, Moderation, Post, Sentiment
 from signalroom.nlp.complaint import ComplaintModel
 from signalroom.nlp.entities import extract_entities
+from signalroom.nlp.hashed import SEPARATOR
+from signalroom.nlp.keyphrases import MAX_INPUT_CHARS as KEYPHRASE_INPUT_CHARS
+from signalroom.nlp.keyphrases import KeyphraseExtractor
 from signalroom.nlp.language import EXPECTED_LANGUAGES, FastTextLanguageIdentifier
 from signalroom.nlp.linear_sentiment import LinearSentiment, bounded_texts, text_chunks
 from signalroom.nlp.moderation import ModerationModel
@@ -28,10 +34,12 @@ from signalroom.nlp.moderation_rules import RuleSet
 from signalroom.nlp.normalised import NormalisedBatch
 from signalroom.nlp.reach import compute_reach
 from signalroom.nlp.sentiment import SentimentModel
+from signalroom.nlp.simhash import simhashes, simhashes_of
 from signalroom.nlp.text import model_text, searchable_text
 
-ENRICHMENT_VERSION = 1
-"""Bumped when the enricher's own rules change (cleaning, thresholds, reach weights)."""
+ENRICHMENT_VERSION = 2
+"""Bumped when the enricher's own rules change (cleaning, thresholds, reach weights).
+2: key phrases and SimHash fingerprints."""
 
 MODEL_INPUT_CHARS = 8000
 """Each part of a post (text, title) is cut to this before the models' own cleaning, which
@@ -39,7 +47,8 @@ bounds the work on a 100 KB post while leaving every model more than it reads.""
 
 
 class Enricher:
-    """Language, sentiment, complaint, moderation, entities and reach for batches of posts."""
+    """Language, sentiment, complaint, moderation, entities, key phrases, fingerprint and
+    reach for batches of posts."""
 
     def __init__(
         self,
@@ -47,29 +56,32 @@ class Enricher:
         sentiment: SentimentModel,
         complaint: ComplaintModel | None = None,
         moderation: ModerationModel | None = None,
+        keyphrases: KeyphraseExtractor | None = None,
     ) -> None:
         self._language = language
         self._sentiment = sentiment
         self._complaint = complaint
         self._moderation = moderation
+        self._keyphrases = keyphrases
         self._rules = RuleSet()
         versions = [language.version, sentiment.version]
         versions += [model.version for model in (complaint, moderation) if model is not None]
         self.model_version: str = "+".join([*versions, f"v{ENRICHMENT_VERSION}"])
         """Names the models and rules used, e.g.
-        ``lid176+sent-hash-v1+complaint-hash-v1+moderation-hash-v1+v1``."""
+        ``lid176+py3langid0.4+sent-hash-v1+complaint-hash-v2+moderation-hash-v1+v2``."""
 
     @classmethod
     def load(cls, expected_languages: Collection[str] | None = None) -> Enricher:
         """Load the packaged models (no download, ever). ``expected_languages`` sets the
         language identifier's prior (default: :data:`EXPECTED_LANGUAGES`)."""
         sentiment = LinearSentiment.load()
-        expected = EXPECTED_LANGUAGES if not expected_languages else expected_languages
+        expected = expected_languages or EXPECTED_LANGUAGES
         return cls(
             FastTextLanguageIdentifier.load(expected),
             sentiment,
             ComplaintModel.load(sentiment=sentiment),
             ModerationModel.load(sentiment=sentiment),
+            KeyphraseExtractor.load(),
         )
 
     @property
@@ -126,15 +138,23 @@ class Enricher:
             languages = self._language.detect_batch(texts, [post.lang_hint for post in posts])
         elif len(languages) != len(posts):
             raise ValueError(f"{len(languages)} languages given for {len(posts)} posts")
-        sentiments, complaints, moderations = self._score(texts, [code for code, _ in languages])
+        sentiments, complaints, moderations, fingerprints = self._score(
+            texts, [code for code, _ in languages]
+        )
         version = self.model_version
         threshold = self._complaint.threshold if self._complaint is not None else 1.0
         rules = self._rules
+        keyphrases = self._keyphrases
         enrichments: list[Enrichment] = []
-        for post, text, (lang, confidence), sentiment, complaint, moderation in zip(
-            posts, texts, languages, sentiments, complaints, moderations, strict=True
+        for post, text, (lang, confidence), sentiment, complaint, moderation, fingerprint in zip(
+            posts, texts, languages, sentiments, complaints, moderations, fingerprints, strict=True
         ):
             entities = extract_entities(searchable_text(post))
+            keywords = (
+                keyphrases.extract(model_text(post, KEYPHRASE_INPUT_CHARS), lang)
+                if keyphrases is not None
+                else ()
+            )
             enrichments.append(
                 Enrichment(
                     lang=lang,
@@ -148,15 +168,18 @@ class Enricher:
                     links=entities.links,
                     reach=compute_reach(post.author.followers, post.engagement),
                     model_version=version,
+                    keywords=keywords,
+                    simhash=fingerprint,
                 )
             )
         return enrichments
 
     def _score(
         self, texts: Sequence[str], langs: Sequence[str]
-    ) -> tuple[list[Sentiment], npt.NDArray[np.float64], list[Moderation]]:
-        """Sentiment, p(complaint) and moderation of each text; one featurization serves
-        all three when sentiment is the linear model the other two were trained on."""
+    ) -> tuple[list[Sentiment], npt.NDArray[np.float64], list[Moderation], list[int]]:
+        """Sentiment, p(complaint), moderation and SimHash of each text; one featurization
+        serves the first three when sentiment is the linear model the other two were
+        trained on, and its normalised text serves the fingerprint."""
         sentiment = self._sentiment
         if not isinstance(sentiment, LinearSentiment):
             complaints = (
@@ -169,17 +192,20 @@ class Enricher:
                 if self._moderation is not None
                 else [Moderation() for _ in texts]
             )
-            return sentiment.score_batch(texts, langs), complaints, moderations
+            hashes = simhashes(bounded_texts(texts))
+            return sentiment.score_batch(texts, langs), complaints, moderations, hashes
         codes = [sentiment.supported_lang(lang) for lang in langs]
         bounded = bounded_texts(texts)
         sentiments: list[Sentiment] = []
         complaint_parts = [np.zeros(0, np.float64)]
         moderations = []
+        normalised: list[NormalisedBatch] = []
         for a, b in text_chunks(bounded) if texts else []:
             features = sentiment.featurizer.featurize(bounded[a:b], codes[a:b])
             probabilities = sentiment.probabilities_from_features(features, codes[a:b])
             sentiments.extend(sentiment.sentiments(probabilities, codes[a:b]))
             batch = NormalisedBatch.of(bounded[a:b])
+            normalised.append(batch)
             if self._complaint is not None:
                 complaint_parts.append(
                     self._complaint.probabilities_from_features(
@@ -194,4 +220,11 @@ class Enricher:
                 )
             else:
                 moderations.extend(Moderation() for _ in range(b - a))
-        return sentiments, np.concatenate(complaint_parts), moderations
+        # One fingerprinting pass over the whole batch: per chunk, numpy's fixed cost per
+        # call would be most of the work.
+        whole = NormalisedBatch(
+            [doc for batch in normalised for doc in batch.docs],
+            SEPARATOR.join(batch.folded for batch in normalised),
+        )
+        fingerprints = simhashes_of(whole) if texts else []
+        return sentiments, np.concatenate(complaint_parts), moderations, fingerprints

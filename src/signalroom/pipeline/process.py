@@ -1,5 +1,5 @@
 """The CPU-bound middle of the pipeline, run on a batch off the event loop:
-normalize → dedupe → language → match topics → enrich.
+normalize → dedupe → language → match topics → enrich → near-duplicate groups.
 
 Never raises for bad input: an item that cannot become a post is a Reject; an item that
 makes a stage fail unexpectedly is retried alone and, if it still fails, kept as a Reject
@@ -16,6 +16,7 @@ import msgspec
 
 from signalroom.models import EnrichedPost, Enrichment, Post, RawItem, Reject
 from signalroom.pipeline.dedupe import RecentIds
+from signalroom.pipeline.neardup import Fingerprinted, NearDupIndex
 from signalroom.pipeline.normalize import normalize
 from signalroom.pipeline.topics import TopicIndex
 
@@ -62,11 +63,13 @@ class Processor:
         topics: TopicIndex,
         recent: RecentIds,
         keep_unmatched: bool,
+        neardup: NearDupIndex | None = None,
     ) -> None:
         self._model = model
         self._topics = topics
         self._recent = recent
         self._keep_unmatched = keep_unmatched
+        self._neardup = neardup
 
     def process(self, batch: Sequence[Sourced]) -> ProcessedBatch:
         checkpoints: dict[str, str] = {}
@@ -135,8 +138,25 @@ class Processor:
             else:
                 unmatched += 1
         enrichments = self._model.enrich_batch(kept, kept_languages) if kept else []
+        groups = self._dup_groups(kept, enrichments)
         posts = [
-            EnrichedPost(post=post, enrichment=enrichment, topics=topics)
-            for post, enrichment, topics in zip(kept, enrichments, kept_topics, strict=True)
+            EnrichedPost(post=post, enrichment=enrichment, topics=topics, dup_group=group)
+            for post, enrichment, topics, group in zip(
+                kept, enrichments, kept_topics, groups, strict=True
+            )
         ]
         return posts, rejects, duplicates, unmatched
+
+    def _dup_groups(
+        self, posts: Sequence[Post], enrichments: Sequence[Enrichment]
+    ) -> list[str | None]:
+        """Each post's near-duplicate group; only posts that will be stored join the
+        index, so that it can be rebuilt from the store after a restart."""
+        if self._neardup is None or not posts:
+            return [None] * len(posts)
+        return self._neardup.assign(
+            [
+                Fingerprinted(post.id, enrichment.simhash, post.created_at)
+                for post, enrichment in zip(posts, enrichments, strict=True)
+            ]
+        )

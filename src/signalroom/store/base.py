@@ -65,6 +65,9 @@ class PostQuery(msgspec.Struct, frozen=True):
     moderation: ModerationVerdict | None = None
     """Only posts with this verdict (public screens ask for ``safe``)."""
     complaint: bool | None = None
+    dup_group: str | None = None
+    """Only the posts of this near-duplicate group (the id of its first post): the first
+    post and its copies."""
     limit: int = 50
     cursor: str | None = None
     """Opaque: the ``next_cursor`` of the previous page."""
@@ -91,6 +94,16 @@ class CorrectionResult(msgspec.Struct, frozen=True):
     rollups: tuple[Rollup, ...]
 
 
+class PostFingerprint(msgspec.Struct, frozen=True):
+    """What the pipeline's near-duplicate index keeps of a stored post."""
+
+    post_id: str
+    simhash: int
+    """Signed 64-bit SimHash (never 0 here: posts without one are left out)."""
+    created_at: float
+    dup_group: str | None
+
+
 class StoreStats(msgspec.Struct, frozen=True):
     posts: int
     rejects: int
@@ -108,7 +121,15 @@ class Store(Protocol):
     # -- pipeline writes -------------------------------------------------------------
     def write_batch(self, batch: WriteBatch) -> WriteResult:
         """Store posts (ignoring ones already stored), their topic matches, rejects,
-        minute rollups of the new posts, and checkpoints: all in one transaction."""
+        minute rollups of the new posts, and checkpoints: all in one transaction. A new
+        post's ``dup_group`` also marks the stored first post of that group as a member
+        (its ``dup_group`` becomes its own id) when it had none."""
+        ...
+
+    def recent_fingerprints(self, since: float, limit: int) -> list[PostFingerprint]:
+        """The fingerprints of the ``limit`` most recently stored posts created at or
+        after ``since`` that have one, oldest stored first: what rebuilds the pipeline's
+        near-duplicate index after a restart. Raises ValidationError for a bad argument."""
         ...
 
     def get_checkpoint(self, source: str) -> str | None: ...

@@ -13,6 +13,9 @@ Semantics beyond the ``Store`` protocol:
   (also when the original arrives earlier in the same batch; the copy of that original in
   ``WriteResult.inserted`` still shows the count it arrived with). A repost whose original
   is not stored counts nothing, and nothing is counted later when the original arrives.
+- A new post with ``dup_group`` set marks the stored first post of its group with its own
+  id (once; a first post that is not stored, or already marked, is left alone). The copy of
+  that first post in ``WriteResult.inserted`` still shows ``dup_group`` as it arrived.
 - Topic matches naming a topic that no longer exists (deleted while the batch was in
   flight) are dropped rather than failing the batch.
 - ``purge_posts_before`` also deletes rejects received before the instant, so that a
@@ -68,6 +71,7 @@ from signalroom.models import (
 from signalroom.store import sqlite_moderation as moderation
 from signalroom.store.base import (
     CorrectionResult,
+    PostFingerprint,
     PostPage,
     PostQuery,
     StoredReject,
@@ -94,7 +98,7 @@ _POST_COLUMNS: Final = (
     "created_at, received_at, likes, reposts, replies, quotes, reply_to, quote_of, "
     "repost_of, media, lang_hint, lang, lang_confidence, sentiment_label, sentiment_score, "
     "hashtags, mentions, links, reach, model_version, complaint, complaint_score, "
-    "moderation_verdict, moderation_reasons, moderation_score"
+    "moderation_verdict, moderation_reasons, moderation_score, keywords, simhash, dup_group"
 )
 _POST_PLACES: Final = ", ".join("?" * len(_POST_COLUMNS.split(", ")))
 _INSERT_POST: Final = f"INSERT INTO posts ({_POST_COLUMNS}) VALUES ({_POST_PLACES})"  # noqa: S608
@@ -103,6 +107,13 @@ _INSERT_POST_TOPIC: Final = (
     "INSERT INTO post_topics (post_id, topic_id, created_at) VALUES (?, ?, ?)"
 )
 _COUNT_REPOST: Final = "UPDATE posts SET reposts = reposts + ? WHERE id = ?"
+_MARK_GROUP_FIRST: Final = "UPDATE posts SET dup_group = id WHERE id = ? AND dup_group IS NULL"
+# NOT INDEXED: walking the table newest-stored first stops after ``limit`` rows, where the
+# created_at index would have to visit (and then sort) every post of the window.
+_SELECT_FINGERPRINTS: Final = """
+    SELECT id, simhash, created_at, dup_group FROM posts NOT INDEXED
+    WHERE simhash != 0 AND created_at >= ? ORDER BY rowid DESC LIMIT ?
+"""
 _UPSERT_ROLLUP: Final = """
     INSERT INTO rollups (topic_id, bucket_start, volume, negative, neutral, positive,
                          sentiment_sum, reach)
@@ -322,6 +333,9 @@ class SqliteStore:
             reposts = Counter(item.post.repost_of for item in inserted if item.post.repost_of)
             if reposts:
                 conn.executemany(_COUNT_REPOST, ((n, orig) for orig, n in reposts.items()))
+            groups = {item.dup_group for item in inserted if item.dup_group is not None}
+            if groups:
+                conn.executemany(_MARK_GROUP_FIRST, ((group,) for group in groups))
             rollups = [
                 _rollup(conn.execute(_UPSERT_ROLLUP, delta).fetchone())
                 for delta in _rollup_deltas(inserted)
@@ -342,6 +356,16 @@ class SqliteStore:
             rejects=len(batch.rejects),
             rollups=tuple(rollups),
         )
+
+    def recent_fingerprints(self, since: float, limit: int) -> list[PostFingerprint]:
+        """In rowid order, which is the order posts were stored in."""
+        _require_finite(since, "since")
+        if limit < 1:
+            raise ValidationError("must be at least 1", field="limit")
+        rows = self._read(
+            lambda conn: conn.execute(_SELECT_FINGERPRINTS, (since, limit)).fetchall()
+        )
+        return [PostFingerprint(*row) for row in reversed(rows)]
 
     def get_checkpoint(self, source: str) -> str | None:
         row = self._read(
@@ -710,6 +734,9 @@ def _post_row(item: EnrichedPost) -> tuple[Any, ...]:
         enrichment.moderation.verdict,
         _strings_json(enrichment.moderation.reasons),
         enrichment.moderation.score,
+        _strings_json(enrichment.keywords),
+        enrichment.simhash,
+        item.dup_group,
     )
 
 
@@ -747,9 +774,12 @@ def _post_from_row(
             complaint=bool(row[29]),
             complaint_score=row[30],
             moderation=Moderation(verdict=row[31], reasons=_strings.decode(row[32]), score=row[33]),
+            keywords=_strings.decode(row[34]),
+            simhash=row[35],
         ),
         topics=topics,
         correction=correction,
+        dup_group=row[36],
     )
 
 
@@ -888,6 +918,7 @@ def _posts_sql(
         ("p.source = ?", query.source),
         ("p.moderation_verdict = ?", query.moderation),
         ("p.complaint = ?", None if query.complaint is None else int(query.complaint)),
+        ("p.dup_group = ?", query.dup_group),
     ):
         if value is not None:
             where.append(clause)

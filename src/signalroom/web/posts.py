@@ -1,5 +1,6 @@
 """``GET /api/posts``: stored posts, newest first, filtered and paged by an opaque cursor;
-``GET /api/posts/{post_id}``: one post by id.
+``GET /api/posts/{post_id}``: one post by id. Both show each post with its key phrases and
+near-duplicate group (``keywords``, ``dup_group``).
 
 Validates every parameter (a bad one is a 400 naming it) and hands a ``PostQuery`` to the
 store. Must not filter or sort posts itself: the store does, on its indexes.
@@ -27,6 +28,8 @@ from signalroom.wire import post_json
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_POST_ID_CHARS = 5000
+"""A post id is `source:native_id`; a feed entry's native id may be a long URL."""
 
 
 def add_routes(app: FastAPI, deps: WebDeps) -> None:
@@ -42,6 +45,7 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
         source: str | None = None,
         moderation: str | None = None,
         complaint: str | None = None,
+        dup_group: str | None = None,
         limit: str | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
@@ -57,6 +61,7 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
             source=text_param("source", source, max_chars=64),
             moderation=choice_param("moderation", moderation, MODERATION_VERDICTS),
             complaint=_flag("complaint", complaint),
+            dup_group=text_param("dup_group", dup_group, max_chars=MAX_POST_ID_CHARS),
             limit=int_param("limit", limit, default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
             cursor=text_param("cursor", cursor, max_chars=1000),
         )
