@@ -240,9 +240,9 @@ def test_normalize_uses_the_generic_format_for_its_source_kinds(source: str) -> 
 
 
 def test_normalize_rejects_a_source_kind_without_normalizer() -> None:
-    outcome = normalize(item(minimal(), source="x"))
+    outcome = normalize(item(minimal(), source="myspace"))
     assert isinstance(outcome, Reject)
-    assert outcome.reason == "no normalizer for source 'x'"
+    assert outcome.reason == "no normalizer for source 'myspace'"
     assert outcome.payload == json.dumps(minimal()).encode()
 
 

@@ -11,6 +11,7 @@ read the clock: ``received_at`` comes from the item.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -132,17 +133,36 @@ def normalize_generic(item: RawItem) -> Post:
 
 Normalizer = Callable[[RawItem], Post]
 
-NORMALIZERS: Final[Mapping[str, Normalizer]] = {
-    "demo": normalize_generic,
-    "webhook": normalize_generic,
-    "file": normalize_generic,
-}
-"""The normalizer of each source kind. A connector with its own payload shape adds its own."""
+
+@functools.cache
+def normalizers() -> Mapping[str, Normalizer]:
+    """The normalizer of each source kind. Built on first use: the connectors' normalizers
+    import this module's limits and cleaners, so they cannot be imported at its top."""
+    from signalroom.pipeline.normalizers import (
+        bluesky,
+        hackernews,
+        mastodon,
+        reddit,
+        rss,
+        x,
+    )
+
+    return {
+        "demo": normalize_generic,
+        "webhook": normalize_generic,
+        "file": normalize_generic,
+        "bluesky": bluesky.normalize_bluesky,
+        "mastodon": mastodon.normalize_mastodon,
+        "rss": rss.normalize_rss,
+        "hackernews": hackernews.normalize_hackernews,
+        "reddit": reddit.normalize_reddit,
+        "x": x.normalize_x,
+    }
 
 
 def normalize(item: RawItem) -> Post | Reject:
     """The item as a Post, or as a Reject (with its payload, kept) when it cannot be one."""
-    normalizer = NORMALIZERS.get(item.source)
+    normalizer = normalizers().get(item.source)
     if normalizer is None:
         reason = f"no normalizer for source {item.source!r}"
     else:

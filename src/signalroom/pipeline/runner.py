@@ -5,6 +5,10 @@ Ordering is what makes restarts safe: batches are committed in the order their i
 arrived, and a source's checkpoint is written in the same transaction as the batch that
 reached it, so it never runs ahead of committed posts. Queues are bounded, so a slow
 store slows the sources instead of filling memory.
+
+Pushed items (webhook ingest) come in through :meth:`Pipeline.submit`: one request's items
+travel the same stages as one unit, are committed in one transaction of their own (posts
+and rejects together, or nothing), and the caller awaits that commit's outcome.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from signalroom.bus.base import LIVE_CHANNEL, Broadcaster
 from signalroom.clock import Clock, to_iso
 from signalroom.config import PipelineConfig
 from signalroom.errors import AuthError
-from signalroom.models import Reject
+from signalroom.models import RawItem, Reject
 from signalroom.pipeline.dedupe import RecentIds
+from signalroom.pipeline.neardup import NearDupIndex
+from signalroom.pipeline.normalize import normalize
 from signalroom.pipeline.process import EnrichmentModel, ProcessedBatch, Processor, Sourced
 from signalroom.pipeline.topics import TopicIndex
 from signalroom.sources.base import Source, SourceState
@@ -65,6 +71,41 @@ class Counters(msgspec.Struct):
 CommitHook = Callable[[WriteResult, float], None]
 
 
+class SubmitResult(msgspec.Struct, frozen=True):
+    """What became of one submission's items, once committed. Every item is counted once:
+    ``accepted + duplicates + unmatched + len(rejected)`` is the number submitted (an item
+    the store itself refuses, which is kept as a reject, is the one exception)."""
+
+    accepted: int
+    """New posts, now stored."""
+    duplicates: int
+    """Posts already stored (or repeated within the submission): nothing changed."""
+    unmatched: int
+    """Valid posts that matched no topic and were not stored (``pipeline.keep_unmatched``)."""
+    rejected: tuple[tuple[int, str], ...]
+    """``(index, reason)`` of each item that could not become a post, by index; each is
+    stored as a reject with its raw payload, in the same transaction as the posts."""
+
+
+class _Submission:
+    """Pushed items on their way through the queue, with the future their sender awaits."""
+
+    __slots__ = ("future", "items", "source_name")
+
+    def __init__(
+        self, items: tuple[RawItem, ...], source_name: str, future: asyncio.Future[SubmitResult]
+    ) -> None:
+        self.items = items
+        self.source_name = source_name
+        self.future = future
+
+
+class _ProcessedSubmission(msgspec.Struct, frozen=True):
+    batch: ProcessedBatch
+    rejected: tuple[tuple[int, str], ...]
+    future: asyncio.Future[SubmitResult]
+
+
 class Pipeline:
     def __init__(
         self,
@@ -75,7 +116,14 @@ class Pipeline:
         config: PipelineConfig,
         on_commit: CommitHook | None = None,
         retry_backoff_s: float = 0.5,
+        *,
+        max_pending_submissions: int = 8,
+        submit_wait_s: float = 5.0,
+        commit_wait_s: float = 30.0,
     ) -> None:
+        """``max_pending_submissions`` bounds the pushed requests held at once (each up to a
+        request's size); ``submit_wait_s`` is how long :meth:`submit` waits for room before
+        giving up, ``commit_wait_s`` how long it then waits for the commit."""
         self._store = store
         self._broadcaster = broadcaster
         self._clock = clock
@@ -83,13 +131,30 @@ class Pipeline:
         self._on_commit = on_commit
         self._retry_backoff_s = retry_backoff_s
         self.topics = TopicIndex(store.list_topics())
+        self._neardup = (
+            NearDupIndex(config.neardup_distance, config.neardup_capacity, config.neardup_window_s)
+            if config.neardup_capacity
+            else None
+        )
         self._processor = Processor(
-            model, self.topics, RecentIds(config.dedupe_cache), config.keep_unmatched
+            model,
+            self.topics,
+            RecentIds(config.dedupe_cache),
+            config.keep_unmatched,
+            neardup=self._neardup,
         )
         self.counters = Counters()
         self._sources: dict[str, SourceHealth] = {}
-        self._raw: asyncio.Queue[Sourced | Literal["end"]] = asyncio.Queue(config.queue_size)
-        self._processed: asyncio.Queue[ProcessedBatch | Literal["end"]] = asyncio.Queue(2)
+        self._raw: asyncio.Queue[Sourced | _Submission | Literal["end"]] = asyncio.Queue(
+            config.queue_size
+        )
+        self._processed: asyncio.Queue[ProcessedBatch | _ProcessedSubmission | Literal["end"]] = (
+            asyncio.Queue(2)
+        )
+        self._submission_slots = asyncio.Semaphore(max_pending_submissions)
+        self._submit_wait_s = submit_wait_s
+        self._commit_wait_s = commit_wait_s
+        self._submitted: set[asyncio.Future[SubmitResult]] = set()
         self._stop = asyncio.Event()
         self._running = False
 
@@ -101,9 +166,10 @@ class Pipeline:
         """Ask ``run`` to stop its sources, drain what it holds, and return."""
         self._stop.set()
 
-    async def run(self, sources: Sequence[Source]) -> None:
+    async def run(self, sources: Sequence[Source], *, until_stopped: bool = False) -> None:
         """Run until every source is exhausted or ``stop()`` is called; everything received
-        by then is committed before this returns."""
+        by then is committed before this returns. With ``until_stopped`` it keeps running
+        (taking submissions) after its sources are exhausted, until ``stop()``."""
         names = [s.name for s in sources]
         if len(set(names)) != len(names):
             raise ValueError(f"source names must be unique, got {names}")
@@ -116,7 +182,10 @@ class Pipeline:
                 stopper = asyncio.create_task(self._wait_for_stop())
                 pumps_done = asyncio.create_task(_join(pumps))
                 try:
-                    await asyncio.wait({pumps_done, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        {stopper} if until_stopped else {pumps_done, stopper},
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
                 finally:
                     for task in [*pumps, stopper, pumps_done]:
                         task.cancel()
@@ -130,6 +199,11 @@ class Pipeline:
             self._running = False
             for health in self._sources.values():
                 health.state = "stopped"
+            for future in self._submitted:
+                if not future.done():
+                    future.set_exception(
+                        TimeoutError("the pipeline stopped before committing these items")
+                    )
 
     async def _wait_for_stop(self) -> None:
         await self._stop.wait()
@@ -166,14 +240,30 @@ class Pipeline:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
+    def _restore_neardup(self) -> None:
+        """Refill the near-duplicate index from the recently stored posts, so that a
+        restart does not split a group; runs once, before the first batch."""
+        index = self._neardup
+        if index is None or len(index):
+            return
+        since = self._clock.now() - index.window_s
+        index.restore(self._store.recent_fingerprints(since, index.capacity))
+
     async def _process_loop(self) -> None:
+        await asyncio.to_thread(self._restore_neardup)
         loop = asyncio.get_running_loop()
         size, wait_s = self._config.batch_size, self._config.batch_wait_ms / 1000
         finished = False
+        held: _Submission | None = None
         while not finished:
-            first = await self._raw.get()
+            first = held if held is not None else await self._raw.get()
+            held = None
             if first == _END:
                 break
+            if isinstance(first, _Submission):
+                # Alone, so that its items share one transaction with nothing else.
+                await self._processed.put(await asyncio.to_thread(self._process_submission, first))
+                continue
             batch = [first]
             deadline = loop.time() + wait_s
             while len(batch) < size:
@@ -190,6 +280,9 @@ class Pipeline:
                 if item == _END:
                     finished = True
                     break
+                if isinstance(item, _Submission):
+                    held = item
+                    break
                 batch.append(item)
             processed = await asyncio.to_thread(self._processor.process, batch)
             await self._processed.put(processed)
@@ -198,29 +291,40 @@ class Pipeline:
     async def _write_loop(self) -> None:
         while (processed := await self._processed.get()) != _END:
             assert not isinstance(processed, str)
-            self.counters.received += processed.received
-            self.counters.duplicates += processed.duplicates
-            self.counters.unmatched += processed.unmatched
-            if not (processed.posts or processed.rejects or processed.checkpoints):
-                continue
-            batch = WriteBatch(
-                posts=processed.posts,
-                rejects=processed.rejects,
-                checkpoints=processed.checkpoints,
-            )
-            result = await self._write(batch)
-            committed_at = self._clock.now()
-            self.counters.stored += len(result.inserted)
-            self.counters.duplicates += result.duplicates
-            self.counters.rejected += result.rejects
-            self.counters.batches += 1
-            self.counters.last_commit_at = committed_at
-            if self._on_commit is not None:
-                self._on_commit(result, committed_at)
-            if result.inserted:
-                await self._broadcaster.publish(LIVE_CHANNEL, posts_event(result.inserted))
-            if result.rollups:
-                await self._broadcaster.publish(LIVE_CHANNEL, rollups_event(result.rollups))
+            if isinstance(processed, _ProcessedSubmission):
+                result = await self._commit(processed.batch)
+                if not processed.future.done():
+                    processed.future.set_result(_outcome(processed, result))
+            else:
+                await self._commit(processed)
+
+    async def _commit(self, processed: ProcessedBatch) -> WriteResult | None:
+        """Write one processed batch, count it and announce it; None when there was
+        nothing to write."""
+        self.counters.received += processed.received
+        self.counters.duplicates += processed.duplicates
+        self.counters.unmatched += processed.unmatched
+        if not (processed.posts or processed.rejects or processed.checkpoints):
+            return None
+        batch = WriteBatch(
+            posts=processed.posts,
+            rejects=processed.rejects,
+            checkpoints=processed.checkpoints,
+        )
+        result = await self._write(batch)
+        committed_at = self._clock.now()
+        self.counters.stored += len(result.inserted)
+        self.counters.duplicates += result.duplicates
+        self.counters.rejected += result.rejects
+        self.counters.batches += 1
+        self.counters.last_commit_at = committed_at
+        if self._on_commit is not None:
+            self._on_commit(result, committed_at)
+        if result.inserted:
+            await self._broadcaster.publish(LIVE_CHANNEL, posts_event(result.inserted))
+        if result.rollups:
+            await self._broadcaster.publish(LIVE_CHANNEL, rollups_event(result.rollups))
+        return result
 
     async def _write(self, batch: WriteBatch) -> WriteResult:
         """Commit the batch. Nothing is dropped while the store is unavailable: the write is
@@ -290,6 +394,88 @@ class Pipeline:
             rollups=tuple(rollups.values()),
         )
 
+    async def submit(self, items: Sequence[RawItem], source_name: str) -> SubmitResult:
+        """Push ``items`` through the pipeline as one unit and return once they are
+        committed, all in one transaction (posts and rejects), with what became of each.
+
+        Raises TimeoutError when the pipeline cannot take them within ``submit_wait_s``
+        (it is busy or not running), or has not committed them within ``commit_wait_s``
+        (the store is slow; they may still be committed later: a resend is deduplicated).
+        """
+        if not self._running or self._stop.is_set():
+            raise TimeoutError("the pipeline is not running")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._submit_wait_s
+        try:
+            await asyncio.wait_for(self._submission_slots.acquire(), self._submit_wait_s)
+        except TimeoutError:
+            raise TimeoutError("the pipeline is busy") from None
+        future: asyncio.Future[SubmitResult] = loop.create_future()
+        submission = _Submission(tuple(items), source_name, future)
+        # Tracked before it is queued, so that a run ending meanwhile fails it, not strands it.
+        self._submitted.add(future)
+        try:
+            try:
+                self._raw.put_nowait(submission)
+            except asyncio.QueueFull:
+                await asyncio.wait_for(self._raw.put(submission), deadline - loop.time())
+        except BaseException as err:
+            self._submitted.discard(future)
+            self._submission_slots.release()
+            if future.done():
+                future.exception()
+            else:
+                future.cancel()
+            if isinstance(err, TimeoutError):
+                raise TimeoutError("the pipeline is busy") from None
+            raise
+        future.add_done_callback(self._submission_done)
+        try:
+            # Shielded: a sender who stops waiting does not cancel the commit.
+            return await asyncio.wait_for(asyncio.shield(future), self._commit_wait_s)
+        except TimeoutError:
+            if future.done():
+                raise  # the pipeline stopped before committing them
+            raise TimeoutError("the items were not committed in time") from None
+
+    def _submission_done(self, future: asyncio.Future[SubmitResult]) -> None:
+        self._submitted.discard(future)
+        self._submission_slots.release()
+        if not future.cancelled():
+            future.exception()  # retrieved: a sender who gave up must not leave it unread
+
+    def _process_submission(self, submission: _Submission) -> _ProcessedSubmission:
+        """Normalize every item to know which ones are rejected (by index), then run the
+        valid ones through the processor. Runs on a worker thread."""
+        rejected: list[tuple[int, str]] = []
+        rejects: list[Reject] = []
+        valid: list[Sourced] = []
+        index_of: dict[int, int] = {}
+        for index, item in enumerate(submission.items):
+            outcome = normalize(item)
+            if isinstance(outcome, Reject):
+                rejected.append((index, outcome.reason))
+                rejects.append(outcome)
+            else:
+                index_of[id(item.payload)] = index
+                valid.append(Sourced(submission.source_name, item))
+        processed = self._processor.process(valid)
+        # Only an item that broke a stage unexpectedly is rejected by the processor.
+        rejected += [(index_of.get(id(r.payload), -1), r.reason) for r in processed.rejects]
+        rejected.sort()
+        return _ProcessedSubmission(
+            batch=ProcessedBatch(
+                posts=processed.posts,
+                rejects=(*rejects, *processed.rejects),
+                checkpoints=(),
+                duplicates=processed.duplicates,
+                unmatched=processed.unmatched,
+                received=len(submission.items),
+            ),
+            rejected=tuple(rejected),
+            future=submission.future,
+        )
+
     def health(self) -> dict[str, Any]:
         counters = self.counters
         return {
@@ -318,3 +504,13 @@ class Pipeline:
                 for h in self._sources.values()
             ],
         }
+
+
+def _outcome(processed: _ProcessedSubmission, result: WriteResult | None) -> SubmitResult:
+    batch = processed.batch
+    return SubmitResult(
+        accepted=len(result.inserted) if result is not None else 0,
+        duplicates=batch.duplicates + (result.duplicates if result is not None else 0),
+        unmatched=batch.unmatched,
+        rejected=processed.rejected,
+    )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from signalroom.clock import Clock
 from signalroom.models import Topic
-from signalroom.sources.health import SourceHealth
 from signalroom.secrets import SecretResolver
+from signalroom.sources.health import SourceHealth
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ class SourceHealth:
         self._items_total += count
         self._recent_items.extend([now] * min(count, 10_000))
         self._trim(now)
-        if self._state in ("starting", "failing", "rate_limited"):
+        if self._state != "connected":
             self._move("connected", "")
 
     def rate_limited(self, until: float, detail: str) -> None:

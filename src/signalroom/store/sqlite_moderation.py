@@ -86,7 +86,7 @@ def add_rule(conn: sqlite3.Connection, draft: ModerationRuleDraft, now: float) -
             f"there is already a rule to {draft.action} the {draft.kind} {value!r}"
         ) from err
     rule_id = cursor.lastrowid
-    assert rule_id is not None  # noqa: S101 - an INSERT always sets it
+    assert rule_id is not None
     return ModerationRule(
         id=rule_id,
         kind=draft.kind,
