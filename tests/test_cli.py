@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,62 @@ def test_demo_on_a_taken_port_says_so_and_exits_1(
     assert "cannot start the web server" in err
     assert "--port" in err
     assert not (tmp_path / "data" / "signalroom.db").exists()  # failed before touching data
+
+
+SOURCES_TOML = """
+[[sources]]
+name = "bluesky"
+kind = "bluesky"
+base_url = "ws://127.0.0.1:{port}"
+resolve_profiles = false
+
+[[sources]]
+name = "partner"
+kind = "webhook"
+secret = "env:SIGNALROOM_TEST_PARTNER_KEY"
+"""
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_sources_list_and_test_say_what_works_and_why_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "signalroom.toml"
+    config.write_text(SOURCES_TOML.format(port=_closed_port()), encoding="utf-8")
+    assert main(["sources", "list", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.split() == [
+        "bluesky",
+        "bluesky",
+        "enabled",
+        "partner",
+        "webhook",
+        "enabled",
+    ]
+
+    monkeypatch.delenv("SIGNALROOM_TEST_PARTNER_KEY", raising=False)
+    assert main(["sources", "test", "partner", "--config", str(config)]) == 1
+    assert "SIGNALROOM_TEST_PARTNER_KEY is not set" in capsys.readouterr().out
+    monkeypatch.setenv("SIGNALROOM_TEST_PARTNER_KEY", "k3y")
+    assert main(["sources", "test", "partner", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: partner:")
+    assert "k3y" not in out
+
+    assert main(["sources", "test", "bluesky", "--config", str(config)]) == 1
+    assert "connection refused" in capsys.readouterr().out
+    assert main(["sources", "test", "nope", "--config", str(config)]) == 1
+    assert "no source named 'nope'" in capsys.readouterr().out
+
+
+def test_a_bad_sources_table_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "signalroom.toml"
+    config.write_text('[[sources]]\nname = "x"\nkind = "myspace"\n', encoding="utf-8")
+    assert main(["sources", "list", "--config", str(config)]) == 2
+    assert "sources.x.kind" in capsys.readouterr().err

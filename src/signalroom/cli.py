@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except _UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except SignalroomError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -101,6 +104,95 @@ def _parser() -> argparse.ArgumentParser:
     _store_options(topics_list)
     topics_list.add_argument("--json", action="store_true", help="one JSON object per line")
     topics_list.set_defaults(handler=_topics_list)
+
+    alerts = commands.add_parser(
+        "alerts", help="alerts: list, acknowledge, resolve, and back-test detector settings"
+    ).add_subparsers(title="alerts commands", metavar="COMMAND")
+    alerts_list = alerts.add_parser("list", help="list alerts, newest change first")
+    _store_options(alerts_list)
+    alerts_list.add_argument(
+        "--state",
+        choices=("active", "open", "acknowledged", "resolved", "all"),
+        default="active",
+        help="which alerts (default: active, i.e. open or acknowledged)",
+    )
+    alerts_list.add_argument("--topic", metavar="TOPIC", help="only this topic (id or name)")
+    alerts_list.add_argument("--limit", type=int, default=50, metavar="N", help="at most N")
+    alerts_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    alerts_list.set_defaults(handler=_alerts_list)
+    for verb, what in (
+        ("ack", "acknowledge: escalation stops"),
+        ("resolve", "resolve: it is over"),
+    ):
+        command = alerts.add_parser(verb, help=f"{what}")
+        _store_options(command)
+        command.add_argument("alert_id", metavar="ALERT_ID")
+        command.add_argument("--by", required=True, metavar="NAME", help="who is acting")
+        command.add_argument("--note", default="", metavar="TEXT", help="why (kept in the audit)")
+        command.set_defaults(handler=_alerts_act, verb=verb)
+    backtest = alerts.add_parser(
+        "backtest", help="replay stored rollups: how many alerts would a setting have raised?"
+    )
+    _store_options(backtest)
+    backtest.add_argument("--topic", required=True, metavar="TOPIC", help="topic id or name")
+    backtest.add_argument(
+        "--detector",
+        choices=("spike", "sentiment", "keyword"),
+        default="spike",
+        help="which detector (default spike)",
+    )
+    backtest.add_argument(
+        "--since", default="30d", metavar="WHEN", help="ISO 8601 time or a span ago: 30d, 12h"
+    )
+    backtest.add_argument("--until", metavar="WHEN", help="ISO 8601 time (default now)")
+    backtest.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a detector setting to try (repeatable); others are the topic's current ones",
+    )
+    backtest.add_argument("--json", action="store_true", help="print one JSON object")
+    backtest.set_defaults(handler=_alerts_backtest)
+
+    imports = commands.add_parser(
+        "import", help="import posts from a JSONL or CSV file through the pipeline (resumable)"
+    )
+    _store_options(imports)
+    imports.add_argument("file", metavar="FILE", type=Path, help="a .jsonl or .csv file")
+    imports.add_argument(
+        "--format", choices=("jsonl", "csv"), help="the file's format (default: from its extension)"
+    )
+    imports.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="CSV: fill a post field from this column (repeatable; see docs/ingest.md)",
+    )
+    imports.add_argument(
+        "--source-name", metavar="NAME", help="checkpoint key (default: file:ABSOLUTE_PATH)"
+    )
+    imports.add_argument(
+        "--restart", action="store_true", help="ignore the checkpoint: read the file from the start"
+    )
+    imports.set_defaults(handler=_import)
+
+    sources = commands.add_parser(
+        "sources", help="the configured sources ([[sources]] in the config file)"
+    ).add_subparsers(title="sources commands", metavar="COMMAND")
+    sources_list = sources.add_parser("list", help="list the configured sources")
+    sources_list.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    sources_list.set_defaults(handler=_sources_list)
+    sources_test = sources.add_parser(
+        "test", help="check at once whether a configured source works, and why not"
+    )
+    sources_test.add_argument("name", metavar="NAME", help="the source's name in the config")
+    sources_test.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    sources_test.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="data directory (for the topics)"
+    )
+    sources_test.set_defaults(handler=_sources_test)
 
     corrections = commands.add_parser(
         "corrections", help="people's sentiment corrections"
@@ -358,6 +450,239 @@ def _topics_list(args: argparse.Namespace, out: TextIO) -> int:
         else:
             print(f"{topic.id:>4}  {topic.kind:<10} {topic.name:<24} {topic.query}", file=out)
     return 0
+
+
+def _when(text: str, now: float, flag: str) -> float:
+    from signalroom.clock import parse_instant
+
+    spans = {"m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    if value[-1:] in spans and value[:-1].replace(".", "", 1).isdigit():
+        return now - float(value[:-1]) * spans[value[-1]]
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise _UsageError(f"{flag}: not a time: {text!r} (use ISO 8601 or 30d, 12h, 90m)") from None
+
+
+class _UsageError(SignalroomError):
+    """Bad arguments: the command prints the message and exits 2."""
+
+
+def _topic_id(store: Any, text: str) -> int:
+    topics = store.list_topics()
+    for topic in topics:
+        if str(topic.id) == text.strip() or topic.name.casefold() == text.strip().casefold():
+            return int(topic.id)
+    names = ", ".join(f"{t.id} {t.name}" for t in topics) or "none"
+    raise _UsageError(f"--topic: no topic {text!r} (topics: {names})")
+
+
+def _alerts_list(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.clock import to_iso
+    from signalroom.store.sqlite_alerts import SqliteAlertStore
+
+    config = _config(args)
+    store = _open_existing_store(config)
+    try:
+        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
+        try:
+            topic = None if args.topic is None else _topic_id(store, args.topic)
+            names = {t.id: t.name for t in store.list_topics()}
+            state = None if args.state in ("active", "all") else args.state
+            active = True if args.state == "active" else None
+            records = alerts.list_alerts(
+                state=state, active=active, topic_id=topic, limit=max(1, args.limit)
+            )
+        finally:
+            alerts.close()
+    finally:
+        store.close()
+    for record in records:
+        alert = record.alert
+        if args.json:
+            from signalroom.web.alert_wire import alert_json
+
+            print(json.dumps(alert_json(record, names.get(alert.topic_id))), file=out)
+            continue
+        who = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
+        print(
+            f"{alert.id}  {alert.state}{who}  {alert.severity}  "
+            f"{names.get(alert.topic_id, alert.topic_id)}  {alert.detector}  "
+            f"opened {to_iso(alert.opened_at)}\n    {alert.latest.reason}",
+            file=out,
+        )
+    if not records and not args.json:
+        print(f"No {args.state} alerts.", file=out)
+    return 0
+
+
+def _alerts_act(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.clock import SystemClock
+    from signalroom.monitor.engine import AlertEngine
+    from signalroom.store.sqlite_alerts import SqliteAlertStore
+
+    config = _config(args)
+    store = _open_existing_store(config)
+    try:
+        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
+        try:
+            engine = AlertEngine(store, alerts, SystemClock())
+            act = engine.acknowledge if args.verb == "ack" else engine.resolve
+            alert = act(args.alert_id, args.by, args.note)
+        finally:
+            alerts.close()
+    finally:
+        store.close()
+    print(f"{alert.id}: {alert.state} by {args.by}", file=out)
+    return 0
+
+
+def _alerts_backtest(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.clock import SystemClock, to_iso
+    from signalroom.errors import ValidationError
+    from signalroom.monitor.backtest import backtest_topic
+    from signalroom.monitor.settings import settings_for
+    from signalroom.store.sqlite_alerts import SqliteAlertStore
+
+    config = _config(args)
+    now = SystemClock().now()
+    since = _when(args.since, now, "--since")
+    until = now if args.until is None else _when(args.until, now, "--until")
+    values: dict[str, Any] = {}
+    for pair in args.set:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise _UsageError(f"--set: expected NAME=VALUE, got {pair!r}")
+        values[name.strip()] = _setting_value(raw.strip())
+    store = _open_existing_store(config)
+    try:
+        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
+        try:
+            topic_id = _topic_id(store, args.topic)
+            current = {o.detector: dict(o.values) for o in alerts.list_overrides(topic_id)}.get(
+                args.detector, {}
+            )
+            try:
+                settings = settings_for(args.detector, {**current, **values})
+            except ValidationError as err:
+                raise _UsageError(f"--set: {err}") from err
+            result = backtest_topic(store, topic_id, args.detector, since, until, settings=settings)
+        finally:
+            alerts.close()
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "topic_id": topic_id,
+                    "detector": args.detector,
+                    "since": to_iso(since),
+                    "until": to_iso(until),
+                    "minutes": result.minutes,
+                    "findings": len(result.findings),
+                    "distinct_alerts": result.distinct_alerts,
+                    "alerts": [
+                        {
+                            "onset": to_iso(a.onset),
+                            "opened_at": to_iso(a.opened_at),
+                            "observed": a.observed,
+                            "expected": a.expected,
+                            "severity": a.severity,
+                            "reason": a.reason,
+                            "resolved_at": None if a.resolved_at is None else to_iso(a.resolved_at),
+                        }
+                        for a in result.alerts
+                    ],
+                }
+            ),
+            file=out,
+        )
+        return 0
+    print(
+        f"{args.detector} on topic {topic_id}, {to_iso(since)} .. {to_iso(until)} "
+        f"({result.minutes} minutes): {result.distinct_alerts} alerts "
+        f"from {len(result.findings)} findings",
+        file=out,
+    )
+    for a in result.alerts:
+        print(f"  {to_iso(a.opened_at)}  {a.severity:<8} {a.reason}", file=out)
+    return 0
+
+
+def _setting_value(raw: str) -> Any:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        raise _UsageError(f"--set: {raw!r} is not a number, true or false") from None
+
+
+def _import(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.errors import SourceError, ValidationError
+    from signalroom.nlp import Enricher
+    from signalroom.pipeline.importer import format_summary, parse_mapping, run_import
+    from signalroom.service import open_store
+
+    config = _config(args)
+    try:
+        mapping = parse_mapping(args.map)
+    except ValidationError as err:
+        print(f"error: {err}\n(see docs/ingest.md)", file=sys.stderr)
+        return 2
+    store = open_store(config)
+    try:
+        summary = run_import(
+            args.file,
+            store,
+            Enricher.load(config.nlp.expected),
+            file_format=args.format,
+            mapping=mapping,
+            source_name=args.source_name,
+            restart=args.restart,
+            config=config.pipeline,
+            progress=sys.stderr,
+        )
+    except ValidationError as err:
+        print(f"error: {err}\n(see docs/ingest.md)", file=sys.stderr)
+        return 2
+    except SourceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(format_summary(summary), file=out)
+    return 0 if summary.complete else 1
+
+
+def _sources_list(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.sources.registry import CONNECTORS, parse_sources
+
+    specs = parse_sources(_config(args).sources)
+    if not specs:
+        print("No sources configured. Add [[sources]] tables to the config file", file=out)
+        print("(see docs/sources.md). Kinds:", file=out)
+        for kind, connector in sorted(CONNECTORS.items()):
+            print(f"  {kind:<12} {connector.summary}", file=out)
+        return 0
+    for spec in specs:
+        state = "enabled" if spec.enabled else "disabled"
+        print(f"{spec.name:<24} {spec.kind:<12} {state}", file=out)
+    return 0
+
+
+def _sources_test(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.service import check_source
+
+    result = asyncio.run(check_source(_config(args), args.name))
+    print(f"{'ok' if result.ok else 'failed'}: {args.name}: {result.detail}", file=out)
+    return 0 if result.ok else 1
 
 
 def _config_show(args: argparse.Namespace, out: TextIO) -> int:

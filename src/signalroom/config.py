@@ -46,6 +46,14 @@ class PipelineConfig:
     """Store posts that match no topic too (a firehose source makes this expensive)."""
     dedupe_cache: int = 200_000
     """How many recent post ids are remembered to skip duplicates before enrichment."""
+    neardup_distance: int = 7
+    """Two posts are near-duplicates when their 64-bit SimHash fingerprints differ in at most
+    this many bits (0..32): 7 groups copies with a word changed, added or cut."""
+    neardup_capacity: int = 200_000
+    """How many recent posts near-duplicates are looked for among (about 180 bytes each);
+    0 turns near-duplicate grouping off."""
+    neardup_window_s: float = 86_400.0
+    """Posts created further apart than this are never near-duplicates of each other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,9 @@ class WebConfig:
     """TCP port of the console, API and screens."""
     live_backlog: int = 512
     """Live events a screen connection may fall behind before it gets a gap and refetches."""
+    public_url: str = ""
+    """The address people reach this console at (https://signalroom.example.com), for the
+    links in notifications. Empty: notifications carry no links."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +87,16 @@ class DemoConfig:
     """The events repeat with this period, so a wall left running keeps having news."""
     history_s: float = 300.0
     """On a fresh data directory, first generate this much calm past, so charts start full."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertingConfig:
+    enabled: bool = True
+    """Run the detectors, escalate alerts and send notifications."""
+    ack_link_hours: float = 24.0
+    """How long the one-click acknowledge link in a notification works."""
+    tick_seconds: float = 5.0
+    """How often complete minutes are checked and escalation timers advanced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +125,10 @@ class Config:
     demo: DemoConfig = field(default_factory=DemoConfig)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
     nlp: NlpConfig = field(default_factory=NlpConfig)
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
+    sources: tuple[Mapping[str, Any], ...] = ()
+    """The ``[[sources]]`` tables as written; the source registry checks them
+    (``signalroom.sources.registry.parse_sources``)."""
 
 
 ENV_PREFIX = "SIGNALROOM_"
@@ -121,6 +146,7 @@ def load_config(
     CLI flags that were not given do not override anything.
     """
     values: dict[str, Any] = {}
+    sources: tuple[Mapping[str, Any], ...] | None = None
     if path is not None:
         try:
             with path.open("rb") as handle:
@@ -129,6 +155,8 @@ def load_config(
             raise ConfigError(str(path), "file not found") from err
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(str(path), f"not valid TOML: {err}") from err
+        if "sources" in document:
+            sources = _source_tables(document.pop("sources"))
         values.update(_flatten(document))
     for name, value in (os.environ if environ is None else environ).items():
         if name.startswith(ENV_PREFIX) and "__" in name:
@@ -137,7 +165,14 @@ def load_config(
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
-    return _apply(base or Config(), values)
+    config = _apply(base or Config(), values)
+    return config if sources is None else dataclasses.replace(config, sources=sources)
+
+
+def _source_tables(value: Any) -> tuple[Mapping[str, Any], ...]:
+    if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
+        raise ConfigError("sources", "must be an array of tables: write each as [[sources]]")
+    return tuple(value)
 
 
 def _flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -152,7 +187,7 @@ def _flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _apply(config: Config, values: Mapping[str, Any]) -> Config:
-    sections = {f.name: f for f in dataclasses.fields(config)}
+    sections = {f.name: f for f in dataclasses.fields(config) if f.name != "sources"}
     changes: dict[str, dict[str, Any]] = {}
     for dotted, raw in values.items():
         section_name, _, key = dotted.partition(".")
@@ -227,6 +262,13 @@ def _validate(config: Config) -> None:
         ("pipeline.batch_size", 1 <= config.pipeline.batch_size <= 10_000, "1..10000"),
         ("pipeline.batch_wait_ms", config.pipeline.batch_wait_ms >= 1, "a whole number >= 1"),
         ("pipeline.dedupe_cache", config.pipeline.dedupe_cache >= 0, "a whole number >= 0"),
+        ("pipeline.neardup_distance", 0 <= config.pipeline.neardup_distance <= 32, "0..32"),
+        (
+            "pipeline.neardup_capacity",
+            0 <= config.pipeline.neardup_capacity <= 100_000_000,
+            "0..100000000",
+        ),
+        ("pipeline.neardup_window_s", config.pipeline.neardup_window_s > 0, "seconds > 0"),
         ("web.port", 0 <= config.web.port <= 65535, "a port number 0..65535"),
         ("web.live_backlog", config.web.live_backlog >= 1, "a whole number >= 1"),
         ("demo.rate_per_s", 0 < config.demo.rate_per_s <= 10_000, "a rate in (0, 10000]"),
@@ -257,9 +299,9 @@ def _validate(config: Config) -> None:
             raise ConfigError(key, f"expected {expected}, got {value!r}")
 
 
-def describe(config: Config) -> dict[str, dict[str, Any]]:
+def describe(config: Config) -> dict[str, Any]:
     """The effective configuration as plain data (for ``signalroom config show``)."""
-    return {
+    described: dict[str, Any] = {
         section.name: {
             f.name: str(v)
             if isinstance(v := getattr(getattr(config, section.name), f.name), Path)
@@ -267,4 +309,7 @@ def describe(config: Config) -> dict[str, dict[str, Any]]:
             for f in dataclasses.fields(getattr(config, section.name))
         }
         for section in dataclasses.fields(config)
+        if section.name != "sources"
     }
+    described["sources"] = [dict(table) for table in config.sources]
+    return described

@@ -11,27 +11,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import webbrowser
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 
+from signalroom.alerting.escalation import EscalationLevel, EscalationPolicy
+from signalroom.alerting.signing import MIN_KEY_BYTES, new_signing_key
+from signalroom.alerting.teams import Member, Team
+from signalroom.bus.base import LIVE_CHANNEL
 from signalroom.bus.memory import MemoryBroadcaster
 from signalroom.clock import Clock, SystemClock
 from signalroom.config import Config
-from signalroom.errors import ConflictError
+from signalroom.errors import ConflictError, StoreError
+from signalroom.models import Topic
+from signalroom.monitor.engine import AlertEngine, EngineSettings
+from signalroom.monitor.runtime import AlertRuntime, TeamWebhooks, signed_renderer
 from signalroom.nlp import Enricher
+from signalroom.notify.channels import ChannelDirectory
+from signalroom.notify.dispatcher import Dispatcher
+from signalroom.notify.retry import RetryPolicy
 from signalroom.pipeline.moderation import ModerationKeeper
 from signalroom.pipeline.runner import Pipeline
-from signalroom.sources.base import Source
+from signalroom.secrets import SecretResolver
+from signalroom.sources import webhook
+from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.demo import DemoScenario, DemoSource, default_topics
+from signalroom.sources.deps import SourceDeps
+from signalroom.sources.health import HealthSnapshot, SourceHealth
+from signalroom.sources.registry import SourceSpec, parse_sources
+from signalroom.store.alerts import AlertStore
 from signalroom.store.base import Store
 from signalroom.store.sqlite import SqliteStore
+from signalroom.store.sqlite_alerts import SqliteAlertStore
+from signalroom.web.alert_wire import alert_event
 from signalroom.web.app import WebDeps, create_app
+from signalroom.web.deps import AlertingDeps
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +92,165 @@ def provision_demo_topics(store: Store, clock: Clock) -> int:
     return created
 
 
+@dataclass(frozen=True, slots=True)
+class ConfiguredSources:
+    """The live sources built from ``[[sources]]``, and the health record of each."""
+
+    specs: tuple[SourceSpec, ...]
+    sources: tuple[Source, ...]
+    healths: tuple[SourceHealth, ...]
+
+    def snapshots(self) -> list[HealthSnapshot]:
+        return [health.snapshot() for health in self.healths]
+
+
+def build_sources(
+    config: Config, clock: Clock, topics: Callable[[], Sequence[Topic]]
+) -> ConfiguredSources:
+    """Every enabled streaming source of the configuration, built (nothing connects yet).
+    Raises ConfigError naming the first bad setting."""
+    specs = tuple(parse_sources(config.sources))
+    sources: list[Source] = []
+    healths: list[SourceHealth] = []
+    secrets = SecretResolver()
+    for spec in specs:
+        build = spec.connector.build
+        if not spec.enabled or build is None:
+            continue
+        health = SourceHealth(spec.name, spec.kind, clock, stale_after_s=spec.stale_after_s)
+        sources.append(build(spec.name, spec.settings, SourceDeps(clock, secrets, health, topics)))
+        healths.append(health)
+    return ConfiguredSources(specs, tuple(sources), tuple(healths))
+
+
+async def check_source(config: Config, name: str, *, timeout_s: float = 30.0) -> SourceCheck:
+    """Whether the configured source ``name`` works, and why not (``sources test``)."""
+    specs = {spec.name: spec for spec in parse_sources(config.sources)}
+    spec = specs.get(name)
+    if spec is None:
+        known = ", ".join(sorted(specs)) or "none configured"
+        return SourceCheck(ok=False, detail=f"no source named {name!r} (sources: {known})")
+    clock = SystemClock()
+    if spec.connector.build is None:
+        return webhook.check(spec.name, spec.settings, SecretResolver())
+    path = data_path(config)
+    store = SqliteStore.open(path) if path.exists() else None
+    try:
+        topics: Callable[[], Sequence[Topic]] = store.list_topics if store else list
+        health = SourceHealth(spec.name, spec.kind, clock, stale_after_s=spec.stale_after_s)
+        source = spec.connector.build(
+            spec.name, spec.settings, SourceDeps(clock, SecretResolver(), health, topics)
+        )
+        try:
+            return await asyncio.wait_for(source.check(), timeout_s)
+        except TimeoutError:
+            return SourceCheck(ok=False, detail=f"no answer within {timeout_s:.0f} s")
+    finally:
+        if store is not None:
+            store.close()
+
+
+ACK_KEY_FILENAME = "ack.key"
+
+
+def ack_key(data_dir: Path) -> bytes:
+    """The key that signs acknowledge links: made once per data directory (mode 600) and
+    kept, so links sent before a restart still work."""
+    path = data_dir / ACK_KEY_FILENAME
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        key = new_signing_key()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes()  # another process made it first
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    if len(key) < MIN_KEY_BYTES:
+        raise StoreError(f"{path} is not a signing key (delete it to make a new one)")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class _Alerting:
+    runtime: AlertRuntime
+    web: AlertingDeps
+    alerts: SqliteAlertStore
+    client: httpx.AsyncClient
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await asyncio.to_thread(self.alerts.close)
+
+
+def open_alerting(
+    config: Config, store: Store, broadcaster: MemoryBroadcaster, clock: Clock
+) -> _Alerting | None:
+    """The alert store, engine, scheduler and outbox delivery (blocking: run in a thread)."""
+    if not config.alerting.enabled:
+        return None
+    key = ack_key(config.store.data_dir)
+    ttl_s = config.alerting.ack_link_hours * 3600.0
+    alerts = SqliteAlertStore.open(data_path(config))
+    engine = AlertEngine(
+        store,
+        alerts,
+        clock,
+        EngineSettings(),
+        render=signed_renderer(key=key, public_url=config.web.public_url, ttl_s=ttl_s),
+    )
+    client = httpx.AsyncClient()
+    dispatcher = Dispatcher(
+        alerts,
+        ChannelDirectory(SecretResolver(), client, TeamWebhooks(alerts), clock),
+        RetryPolicy(),
+        clock,
+    )
+
+    async def announce(alert_ids: Sequence[str]) -> None:
+        topics = {topic.id: topic.name for topic in await asyncio.to_thread(store.list_topics)}
+        for alert_id in alert_ids:
+            record = await asyncio.to_thread(alerts.get_alert, alert_id)
+            name = topics.get(record.alert.topic_id)
+            await broadcaster.publish(LIVE_CHANNEL, alert_event(record, name))
+
+    runtime = AlertRuntime(
+        engine, dispatcher, clock, on_changed=announce, tick_s=config.alerting.tick_seconds
+    )
+    web = AlertingDeps(engine, alerts, key, config.web.public_url, ttl_s)
+    return _Alerting(runtime, web, alerts, client)
+
+
+DEMO_TEAMS = (
+    Team(
+        name="social",
+        members=(Member(name="Ana Ruiz", contact="social team lead, weekdays"),),
+    ),
+    Team(name="comms", members=(Member(name="Ben Okafor", contact="comms lead"),)),
+    Team(name="vp", members=(Member(name="Dana Kiss", contact="VP brand"),)),
+)
+DEMO_POLICY = EscalationPolicy(
+    name="default",
+    levels=(
+        EscalationLevel(targets=("social",), timeout_s=600.0),
+        EscalationLevel(targets=("comms",), timeout_s=900.0),
+        EscalationLevel(targets=("vp",), timeout_s=1800.0),
+    ),
+)
+
+
+def provision_demo_escalation(alerts: AlertStore) -> None:
+    """The demo's teams and escalation policy (social → comms lead → VP) on a fresh store;
+    they have no channels, so escalation is visible in the console but nothing is sent."""
+    if alerts.list_teams() or alerts.list_policies():
+        return
+    for team in DEMO_TEAMS:
+        alerts.put_team(team)
+    alerts.put_policy(DEMO_POLICY)
+
+
 class _Server(uvicorn.Server):
     """uvicorn, minus its own signal handling: the node stops everything in order."""
 
@@ -95,6 +276,7 @@ async def run_node(
     """Run the whole single node until SIGINT/SIGTERM. Raises OSError at once when the
     web port cannot be had, before anything is loaded."""
     clock = clock or SystemClock()
+    parse_sources(config.sources)  # a bad [[sources]] table stops us before anything starts
     listener = bind_listener(config.web.host, config.web.port)
     try:
         store = await asyncio.to_thread(open_store, config)
@@ -110,12 +292,30 @@ async def run_node(
             store, model, broadcaster, clock, recheck_hours=config.moderation.recheck_hours
         )
         await asyncio.to_thread(keeper.load_rules)
-        pipeline = Pipeline(store, broadcaster, model, clock, config.pipeline)
+        alerting = await asyncio.to_thread(open_alerting, config, store, broadcaster, clock)
+        if demo and alerting is not None:
+            await asyncio.to_thread(provision_demo_escalation, alerting.alerts)
+        pipeline = Pipeline(
+            store,
+            broadcaster,
+            model,
+            clock,
+            config.pipeline,
+            on_commit=alerting.runtime.on_commit if alerting else None,
+        )
+        if alerting is not None:
+            await alerting.runtime.warm_up()
+        configured = build_sources(config, clock, store.list_topics)
         sources: Sequence[Source] = (
             [DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)]
             if demo
-            else []
+            else configured.sources
         )
+        if not demo and not configured.specs:
+            log.warning(
+                "no sources are configured: add [[sources]] tables to the config file "
+                "(see docs/sources.md); the console and API work meanwhile"
+            )
         app = create_app(
             WebDeps(
                 store=store,
@@ -124,6 +324,15 @@ async def run_node(
                 health=pipeline.health,
                 on_topics_changed=pipeline.reload_topics,
                 on_moderation_rules_changed=keeper.rules_changed,
+                sources=lambda: [] if demo else configured.snapshots(),
+                ingest=pipeline,
+                webhooks={
+                    spec.name: spec.settings
+                    for spec in configured.specs
+                    if spec.kind == webhook.KIND and spec.enabled
+                },
+                secrets=SecretResolver(),
+                alerting=alerting.web if alerting else None,
                 live_backlog=config.web.live_backlog,
             )
         )
@@ -137,21 +346,26 @@ async def run_node(
                 ws="websockets-sansio",
             )
         )
+        background: list[Callable[[], Coroutine[Any, Any, None]]] = [keeper.run]
+        if alerting is not None:
+            background.append(alerting.runtime.run)
         await _serve(
             config,
             store,
             broadcaster,
             pipeline,
-            keeper,
             server,
             listener,
             sources,
             clock,
             open_browser,
             on_ready,
+            background,
         )
     finally:
         listener.close()
+        if alerting is not None:
+            await alerting.close()
         await asyncio.to_thread(store.close)
 
 
@@ -175,14 +389,16 @@ async def _serve(
     store: Store,
     broadcaster: MemoryBroadcaster,
     pipeline: Pipeline,
-    keeper: ModerationKeeper,
     server: _Server,
     listener: socket.socket,
     sources: Sequence[Source],
     clock: Clock,
     open_browser: bool,
     on_ready: Callable[[NodeUrls], None] | None,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]],
 ) -> None:
+    """Serve until stopped; ``background`` tasks (moderation re-checks, alerting) run
+    beside the pipeline and are cancelled once the web server has stopped."""
     loop = asyncio.get_running_loop()
 
     def request_stop() -> None:
@@ -196,15 +412,15 @@ async def _serve(
     try:
         async with asyncio.TaskGroup() as group:
             web = group.create_task(server.serve(sockets=[listener]))
-            ingest = group.create_task(pipeline.run(sources))
+            ingest = group.create_task(pipeline.run(sources, until_stopped=True))
             retention = group.create_task(
                 _retention_loop(store, clock, config.store.retention_days)
             )
             announce = group.create_task(_announce(server, open_browser, on_ready))
-            moderation = group.create_task(keeper.run())
+            helpers = [group.create_task(run()) for run in background]
             await web
             pipeline.stop()
-            for task in (retention, announce, moderation):
+            for task in (retention, announce, *helpers):
                 task.cancel()
             try:
                 await asyncio.wait_for(ingest, _SHUTDOWN_TIMEOUT_S)

@@ -20,6 +20,7 @@ from signalroom.bus.base import LIVE_CHANNEL, Broadcaster
 from signalroom.clock import Clock
 from signalroom.store.base import Store
 from signalroom.web.app import WebDeps, create_app
+from signalroom.web.deps import AlertingDeps
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ class LiveServer:
         live_backlog: int = 512,
         health: Callable[[], dict[str, Any]] | None = None,
         port: int = 0,
+        alerting: AlertingDeps | None = None,
     ) -> None:
         self.store = store
         self.broadcaster = broadcaster
@@ -65,6 +67,7 @@ class LiveServer:
                 on_topics_changed=self._count_topic_change,
                 on_moderation_rules_changed=self._count_rule_change,
                 live_backlog=live_backlog,
+                alerting=alerting,
             )
         )
         self._requested_port = port

@@ -18,9 +18,18 @@ import msgspec
 from signalroom.errors import ConfigError
 
 Severity = Literal["info", "warning", "critical"]
-DetectorName = Literal["spike", "sentiment", "keyword", "influencer", "trend"]
+DetectorName = Literal["spike", "sentiment", "keyword", "influencer", "trend", "manual"]
+"""``manual`` is no rule: it names the findings a person raises by escalating by hand."""
 
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
+DETECTOR_NAMES: tuple[DetectorName, ...] = (
+    "spike",
+    "sentiment",
+    "keyword",
+    "influencer",
+    "trend",
+    "manual",
+)
 
 
 class Finding(msgspec.Struct, frozen=True):

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from signalroom import __version__
 from signalroom.web import (
+    alerts,
     corrections,
     health,
     live,
@@ -19,10 +20,12 @@ from signalroom.web import (
     posts,
     query_check,
     rollups,
+    sources,
     topics,
 )
 from signalroom.web.deps import WebDeps
 from signalroom.web.errors import install_error_handlers
+from signalroom.web.ingest import ingest_router
 
 __all__ = ["WebDeps", "create_app"]
 
@@ -47,7 +50,11 @@ def create_app(deps: WebDeps) -> FastAPI:
     corrections.add_routes(app, deps)
     moderation.add_routes(app, deps)
     rollups.add_routes(app, deps)
+    sources.add_routes(app, deps)
     query_check.add_routes(app, deps)
     live.add_routes(app, deps)
+    alerts.add_routes(app, deps)
+    if deps.ingest is not None:
+        app.include_router(ingest_router(deps.ingest, deps.webhooks, deps.secrets, deps.clock))
     pages.add_routes(app)
     return app

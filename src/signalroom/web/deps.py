@@ -6,13 +6,34 @@ any backend. Must not import a concrete backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from signalroom.bus.base import Broadcaster
 from signalroom.clock import Clock
+from signalroom.monitor.engine import AlertEngine
+from signalroom.secrets import SecretResolver
+from signalroom.sources.health import HealthSnapshot
+from signalroom.sources.webhook import WebhookSettings
+from signalroom.store.alerts import AlertStore
 from signalroom.store.base import Store
+from signalroom.web.ingest import IngestSink
+
+
+@dataclass(frozen=True, slots=True)
+class AlertingDeps:
+    """What the alert routes need: the engine (thread-safe, blocking: call it through
+    ``run_in_threadpool``), the alert store, and what signs one-click acknowledge links."""
+
+    engine: AlertEngine
+    alerts: AlertStore
+    ack_key: bytes
+    """HMAC key of acknowledge links (kept in the data directory)."""
+    public_url: str
+    """Base URL people reach the console at, for links in notifications; empty: unknown."""
+    ack_ttl_s: float
+    """How long an acknowledge link works."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +47,15 @@ class WebDeps:
     on_topics_changed: Callable[[], None]
     """Called (from a worker thread) after every topic create, update or delete."""
     on_moderation_rules_changed: Callable[[], None] = lambda: None
+    sources: Callable[[], list[HealthSnapshot]] = list
+    """The configured sources' health, now (called on the event loop)."""
     """Called on the event loop after a moderation rule is added or removed."""
+    ingest: IngestSink | None = None
+    """Where ``POST /api/ingest/{source}`` hands signed batches (the running pipeline)."""
+    webhooks: Mapping[str, WebhookSettings] = field(default_factory=dict)
+    """The configured webhook sources, by name."""
+    secrets: SecretResolver = field(default_factory=SecretResolver)
+    alerting: AlertingDeps | None = None
+    """Alerts, teams, escalation, silences, detector settings, backtests; None: not served."""
     live_backlog: int = 512
     """Live events one WebSocket client may fall behind before it gets a ``gap`` event."""

@@ -1,5 +1,6 @@
-"""The HTML pages (the console at ``/``, wall screens at ``/screen/{name}``) and the static
-files they load (``/static``: CSS, JavaScript modules, the vendored ECharts).
+"""The HTML pages (the console at ``/``, ``/moderation``, ``/alerts``, wall screens at
+``/screen/{name}``) and the static files they load (``/static``: CSS, JavaScript modules,
+the vendored ECharts).
 
 Pages are plain HTML templates whose ``{{placeholders}}`` are filled here, always
 HTML-escaped. The browser code does the rest through the API and the live WebSocket.
@@ -69,6 +70,7 @@ def add_routes(app: FastAPI) -> None:
     console = (TEMPLATES_DIR / "console.html").read_text(encoding="utf-8")
     screen = (TEMPLATES_DIR / "screen.html").read_text(encoding="utf-8")
     moderation = (TEMPLATES_DIR / "moderation.html").read_text(encoding="utf-8")
+    alerts = (TEMPLATES_DIR / "alerts.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def console_page() -> HTMLResponse:
@@ -78,6 +80,11 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/moderation", response_class=HTMLResponse, include_in_schema=False)
     async def moderation_page() -> HTMLResponse:
         page = render(moderation, {"version": __version__})
+        return HTMLResponse(page, headers=PAGE_HEADERS)
+
+    @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
+    async def alerts_page() -> HTMLResponse:
+        page = render(alerts, {"version": __version__})
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     @app.get("/screen/{name}", response_class=HTMLResponse, include_in_schema=False)

@@ -1,8 +1,10 @@
 // The console: topics with their last-15-minute counts, a topic editor whose query is
 // checked as you type and previewed against recent posts, and the live stream of posts,
-// whose sentiment a person can correct (signed with a name asked once, kept in this browser).
+// whose sentiment a person can correct (signed with a name asked once, kept in this browser)
+// and which a person can escalate to a team; a header badge counts the open alerts.
 // Post text is rendered with textContent only.
 
+import { AlertBook } from "./alertfmt.js";
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
@@ -33,6 +35,9 @@ const state = {
   connection: "connecting",
   inflight: new Set(), // per rollups request in flight: the live rollups received meanwhile
   corrector: readCorrector(), // the name corrections are signed with; "" until asked
+  alerting: null, // is alerting served? null until /api/alerts answers
+  openAlerts: new AlertBook(),
+  escalationTargets: null, // {teams, policies, at}: what the "Escalate…" form offers
 };
 
 const now = () => Date.now() + state.offsetMs;
@@ -62,12 +67,14 @@ function onEvent(event) {
     receivePosts(event.items);
   } else if (event.type === "post_updated") {
     updatePost(event.item);
+  } else if (event.type === "alert" && event.item) {
+    receiveAlert(event.item);
   }
 }
 
 async function loadAll() {
   await loadTopics();
-  await Promise.all([loadCounts(), loadStream(), loadStats()]);
+  await Promise.all([loadCounts(), loadStream(), loadStats(), loadAlerts()]);
 }
 
 // -- topics and their counts --------------------------------------------------------------
@@ -258,6 +265,13 @@ function miniPost(post, isNew) {
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     actions.append(link);
+  }
+  if (post.topics?.length && !post.topics.every((id) => !state.topics.has(id))) {
+    const escalate = el("button", "esc-action", "Escalate…");
+    escalate.type = "button";
+    escalate.title = "Raise an alert about this post and notify a team";
+    escalate.addEventListener("click", () => openEscalation(li, post));
+    actions.prepend(escalate);
   }
   foot.append(badge, actions);
   li.append(foot);
@@ -493,6 +507,155 @@ async function sendCorrection(li, label, by) {
     delete li.dataset.busy;
     for (const button of li.querySelectorAll(".senti-btn")) button.disabled = false;
   }
+}
+
+// -- alerts: the header badge and escalating a post ---------------------------------------
+async function loadAlerts() {
+  try {
+    const { items } = await api(`/api/alerts${qs({ state: "open", limit: 500 })}`);
+    state.openAlerts.reset(items);
+    setAlerting(true);
+  } catch (err) {
+    // 404: alerting is off in this deployment; no badge, no "Escalate…".
+    if (err instanceof ApiError && err.status === 404) setAlerting(false);
+  }
+  renderAlertBadge();
+}
+
+function setAlerting(on) {
+  state.alerting = on;
+  document.body.dataset.alerting = String(on);
+}
+
+function receiveAlert(alert) {
+  if (state.alerting !== true) setAlerting(true);
+  if (alert.state === "open") state.openAlerts.put(alert);
+  else if (state.openAlerts.put(alert)) state.openAlerts.byId.delete(alert.id);
+  renderAlertBadge();
+}
+
+function renderAlertBadge() {
+  const badge = $("alert-badge");
+  badge.hidden = state.alerting !== true;
+  const open = state.openAlerts.sorted();
+  badge.dataset.count = String(open.length);
+  badge.dataset.critical = String(open.some((a) => a.severity === "critical"));
+  badge.textContent = open.length ? `${open.length} open alert${open.length === 1 ? "" : "s"}` : "No open alerts";
+  badge.title = open.length
+    ? open.slice(0, 5).map((a) => `${a.topic_name}: ${a.reason}`).join("\n")
+    : "No alert is waiting for someone to acknowledge it";
+}
+
+async function escalationTargets() {
+  const cached = state.escalationTargets;
+  if (cached && Date.now() - cached.at < 60000) return cached;
+  const [teams, policies] = await Promise.all([api("/api/teams"), api("/api/policies")]);
+  state.escalationTargets = { teams: teams.items, policies: policies.items, at: Date.now() };
+  return state.escalationTargets;
+}
+
+let escalationForms = 0;
+
+/** A small form under the post: which team, a note, and the name it is signed with. */
+async function openEscalation(li, post) {
+  for (const open of document.querySelectorAll(".esc-form")) open.remove();
+  const form = el("form", "esc-form");
+  form.noValidate = true;
+  form.autocomplete = "off";
+  const n = ++escalationForms;
+  const topic = state.topics.get(post.topics.find((id) => state.topics.has(id)));
+  const prompt = el("label", "who-prompt", `Escalate this post (${topic ? topic.name : "its topic"}) to`);
+  const team = el("select");
+  team.id = `esc-team-${n}`;
+  prompt.htmlFor = team.id;
+  team.setAttribute("aria-label", "Team or policy");
+  const severity = el("select");
+  severity.setAttribute("aria-label", "Severity");
+  for (const [value, text] of [["warning", "Warning"], ["critical", "Critical"], ["info", "Info"]]) {
+    const option = el("option", "", text);
+    option.value = value;
+    severity.append(option);
+  }
+  const note = el("input");
+  note.maxLength = 500;
+  note.placeholder = "Note: what should they look at?";
+  note.setAttribute("aria-label", "Note");
+  const name = el("input");
+  name.maxLength = MAX_CORRECTOR_CHARS;
+  name.placeholder = "Your name";
+  name.setAttribute("aria-label", "Your name");
+  name.hidden = Boolean(state.corrector);
+  const submit = el("button", "button primary small", "Escalate");
+  submit.type = "submit";
+  const cancel = el("button", "button ghost small", "Cancel");
+  cancel.type = "button";
+  cancel.addEventListener("click", () => form.remove());
+  const error = el("p", "senti-error");
+  error.setAttribute("role", "alert");
+  error.hidden = true;
+  form.append(prompt, team, severity, note, name, submit, cancel, error);
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") form.remove();
+  });
+  li.append(form);
+  const fail = (message) => {
+    error.hidden = !message;
+    error.textContent = message;
+  };
+  try {
+    const { teams, policies } = await escalationTargets();
+    for (const t of teams) team.append(Object.assign(el("option", "", t.name), { value: t.name }));
+    for (const p of policies) team.append(Object.assign(el("option", "", `${p.name} (policy)`), { value: p.name }));
+    if (!team.options.length) fail("No team yet: add one on the Alerts page (Teams & escalation).");
+  } catch (err) {
+    fail(`Could not load the teams: ${err.message}`);
+  }
+  note.focus();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const by = state.corrector || name.value.trim().slice(0, MAX_CORRECTOR_CHARS);
+    if (!by) {
+      fail("Enter your name: escalations are signed with it.");
+      name.focus();
+      return;
+    }
+    if (!team.value) {
+      fail("Pick a team.");
+      return;
+    }
+    if (!note.value.trim()) {
+      fail("Add a note: the team needs to know what to look at.");
+      note.focus();
+      return;
+    }
+    if (!state.corrector) setCorrector(by);
+    submit.disabled = true;
+    try {
+      const alert = await api("/api/alerts/escalate", {
+        method: "POST",
+        body: {
+          topic_id: topic ? topic.id : post.topics[0],
+          team: team.value,
+          note: note.value.trim(),
+          by,
+          post_id: post.id,
+          severity: severity.value,
+        },
+      });
+      receiveAlert(alert);
+      const done = el("p", "esc-done");
+      done.append(`Escalated to ${team.value}. `);
+      const link = el("a", "", "See the alert →");
+      link.href = `/alerts#alert-${encodeURIComponent(alert.id)}`;
+      done.append(link);
+      form.replaceWith(done);
+      toast(`Escalated to ${team.value}.`);
+    } catch (err) {
+      if (err instanceof ApiError && err.field === "by") setCorrector("");
+      fail(`Could not escalate: ${err.message}`);
+      submit.disabled = false;
+    }
+  });
 }
 
 // -- the editor ---------------------------------------------------------------------------
@@ -811,6 +974,9 @@ window.signalroom = {
   },
   get corrector() {
     return state.corrector;
+  },
+  get openAlerts() {
+    return state.alerting ? state.openAlerts.byId.size : null;
   },
 };
 

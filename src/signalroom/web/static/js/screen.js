@@ -3,8 +3,12 @@
 // Nobody touches a wall: it must recover by itself (reconnect, refetch on gap), never show
 // anything broken when empty, and render post text strictly as text (textContent only).
 // All numbers come from minute rollups (per topic, so a post in two topics is two mentions).
+// Open alerts show as a banner; a critical one nobody has acknowledged takes the whole screen
+// over until someone does. Alert evidence never puts post text on a wall unless moderation
+// passed that very post as safe (asked of the API: the evidence carries no verdict).
 
-import { api, qs, seconds } from "./api.js";
+import { AlertBook, SEVERITY_TEXT, amount, bandText, isActive } from "./alertfmt.js";
+import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, hueOf, initials, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
 
@@ -17,6 +21,8 @@ const REVEAL_EVERY_MS = 1100;
 const MAX_PENDING = 3;
 const MAX_SENTIMENT_ROWS = 5;
 const CURRENT_MINUTE_AFTER = 1 / 3;
+const BANNER_ROTATE_MS = 9000;
+const ALERTS_RETRY_MS = 15000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,6 +40,11 @@ const state = {
   postsUpdated: 0,
   snapshots: 0,
   inflight: null, // rollups received while a snapshot is loading, re-applied after it
+  alerting: null, // is alerting served? null until /api/alerts answers; false on 404
+  alerts: new AlertBook(), // open and acknowledged alerts
+  bannerIndex: 0,
+  takeover: null, // the alert id taking the screen over
+  takeoverPost: null, // {alert, post}: the top post, once the API says it is safe
 };
 
 const now = () => Date.now() + state.offsetMs;
@@ -160,8 +171,12 @@ function onEvent(event) {
     const server = toMs(event.server_time);
     if (Number.isFinite(server)) state.offsetMs = server - Date.now();
     loadSnapshot();
+    loadAlerts();
   } else if (event.type === "gap") {
     loadSnapshot();
+    loadAlerts();
+  } else if (event.type === "alert" && event.item) {
+    receiveAlert(event.item);
   } else if (event.type === "rollups" && event.bucket === "minute") {
     for (const r of event.items) putRollup(r);
     if (state.inflight) state.inflight.push(...event.items);
@@ -199,6 +214,10 @@ function updatePost(post) {
     ? state.pending.map((p) => (p.id === post.id ? post : p))
     : state.pending.filter((p) => p.id !== post.id);
   state.postsUpdated += 1;
+  if (state.takeoverPost?.post.id === post.id && !showable) {
+    state.takeoverPost = null;
+    renderTakeover();
+  }
 }
 
 // -- numbers --------------------------------------------------------------------------------
@@ -300,6 +319,8 @@ function initCharts() {
     donutChart.resize();
     render();
   });
+  // The alert banner coming and going resizes the chart's panel, not the window.
+  new ResizeObserver(() => volumeChart.resize()).observe($("volume-chart"));
 }
 
 function orderedTopics(agg) {
@@ -642,6 +663,157 @@ function refreshTimes() {
   }
 }
 
+// -- alerts ---------------------------------------------------------------------------------
+let alertsRetry = null;
+
+async function loadAlerts() {
+  if (state.alerting === false) return; // switched off: only a restart (a new hello) changes that
+  clearTimeout(alertsRetry);
+  try {
+    const { items } = await api(`/api/alerts${qs({ state: "active", limit: 100 })}`);
+    state.alerting = true;
+    state.alerts.reset(items.filter(isActive));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      state.alerting = false; // alerting is off here: no banner, nothing to log
+      state.alerts.reset([]);
+    } else {
+      alertsRetry = setTimeout(loadAlerts, ALERTS_RETRY_MS);
+    }
+  }
+  renderAlerts();
+}
+
+function receiveAlert(alert) {
+  state.alerting = true;
+  if (isActive(alert)) state.alerts.put(alert);
+  else if (state.alerts.put(alert)) state.alerts.byId.delete(alert.id);
+  renderAlerts();
+}
+
+function renderAlerts() {
+  renderBanner();
+  renderTakeover();
+}
+
+function bannerAlerts() {
+  return state.alerts.sorted(isActive);
+}
+
+function renderBanner() {
+  const alerts = bannerAlerts();
+  const banner = $("alert-banner");
+  banner.hidden = alerts.length === 0;
+  banner.dataset.count = String(alerts.length);
+  if (!alerts.length) {
+    state.bannerIndex = 0;
+    return;
+  }
+  if (state.bannerIndex >= alerts.length) state.bannerIndex = 0;
+  const alert = alerts[state.bannerIndex];
+  banner.dataset.id = alert.id;
+  banner.dataset.severity = alert.severity;
+  banner.dataset.state = alert.state;
+  $("ab-sev").textContent = alert.severity === "info" ? "Alert" : SEVERITY_TEXT[alert.severity];
+  $("ab-topic").textContent = alert.topic_name || state.topics.get(alert.topic_id)?.name || "";
+  $("ab-reason").textContent = alert.reason || "";
+  const status = $("ab-status");
+  if (alert.state === "acknowledged") {
+    status.textContent = `✓ Acknowledged by ${alert.acknowledged_by || "the team"}`;
+  } else {
+    status.textContent = `Open · ${durationText(now() - toMs(alert.opened_at))}`;
+  }
+  $("ab-pager").textContent = alerts.length > 1 ? `${state.bannerIndex + 1} / ${alerts.length}` : "";
+}
+
+function rotateBanner() {
+  const count = bannerAlerts().length;
+  if (count < 2) return;
+  state.bannerIndex = (state.bannerIndex + 1) % count;
+  const banner = $("alert-banner");
+  banner.classList.remove("is-turning");
+  void banner.offsetWidth; // restart the fade for the next alert
+  banner.classList.add("is-turning");
+  renderBanner();
+}
+
+function durationText(ms) {
+  const m = Math.max(0, Math.floor(ms / MINUTE));
+  if (m < 1) return "just now";
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+/** The newest critical alert that is open and that nobody has acknowledged. */
+function takeoverAlert() {
+  const critical = state.alerts.sorted((a) => a.state === "open" && a.severity === "critical");
+  critical.sort((a, b) => toMs(b.opened_at) - toMs(a.opened_at));
+  return { alert: critical[0] || null, others: Math.max(0, critical.length - 1) };
+}
+
+function renderTakeover() {
+  const { alert, others } = takeoverAlert();
+  const box = $("takeover");
+  box.hidden = !alert;
+  document.body.classList.toggle("in-crisis", Boolean(alert));
+  if (!alert) {
+    state.takeover = null;
+    state.takeoverPost = null;
+    return;
+  }
+  if (state.takeover !== alert.id) {
+    state.takeover = alert.id;
+    state.takeoverPost = null;
+    checkTopPost(alert);
+  }
+  box.dataset.id = alert.id;
+  $("to-more").textContent = others ? `+${others} more` : "";
+  $("to-topic").textContent = alert.topic_name || state.topics.get(alert.topic_id)?.name || "";
+  $("to-reason").textContent = alert.reason || "";
+  const numbers = $("to-numbers");
+  const tiles = [];
+  if (alert.detector !== "manual") {
+    tiles.push(["Observed", amount(alert.observed)], ["Expected", amount(alert.expected)]);
+    const band = bandText(alert.band);
+    if (band) tiles.push(["Normal range", band]);
+  }
+  numbers.replaceChildren(
+    ...tiles.map(([label, value]) => {
+      const tile = document.createElement("div");
+      tile.className = "to-tile";
+      tile.append(span(value, "to-value"), span(label, "to-label"));
+      return tile;
+    }),
+  );
+  numbers.hidden = tiles.length === 0;
+  const summary = alert.evidence?.summary || "";
+  $("to-summary").textContent = summary;
+  $("to-summary").hidden = !summary || summary === alert.reason;
+  const shown = state.takeoverPost?.alert === alert.id ? state.takeoverPost.post : null;
+  $("to-post").hidden = !shown;
+  if (shown) {
+    $("to-post-text").textContent = shown.title || shown.text || "";
+    const author = shown.author || {};
+    $("to-post-author").textContent = author.handle ? `@${author.handle.replace(/^@/, "")}` : author.name || "";
+  }
+  $("to-since").textContent = `Open since ${clockText(toMs(alert.opened_at))} · ${durationText(now() - toMs(alert.opened_at))} · nobody has acknowledged it`;
+}
+
+/** Show the alert's top post only once the API says moderation passed that post as safe. */
+async function checkTopPost(alert) {
+  const top = alert.evidence?.top_posts?.[0];
+  if (!top?.id) return;
+  try {
+    const post = await api(`/api/posts/${encodeURIComponent(top.id)}`);
+    if (state.takeover !== alert.id || !isShowable(post)) return;
+    state.takeoverPost = { alert: alert.id, post };
+    renderTakeover();
+  } catch {
+    // purged, or the server is away: the takeover shows the numbers without the post
+  }
+}
+
 // -- start ----------------------------------------------------------------------------------
 function start() {
   initCharts();
@@ -652,6 +824,8 @@ function start() {
   // The windows slide even when nothing arrives.
   setInterval(render, 15000);
   setInterval(refreshTopicsSoon, 60000);
+  setInterval(rotateBanner, BANNER_ROTATE_MS);
+  setInterval(renderAlerts, 15000); // "open · 12 min" keeps counting
   render();
   updatePostsEmpty();
   connectLive({ onEvent, onState: setConnection });
@@ -679,6 +853,15 @@ window.signalroom = {
   },
   get postsUpdated() {
     return state.postsUpdated;
+  },
+  get alerting() {
+    return state.alerting;
+  },
+  get alertsShown() {
+    return bannerAlerts().length;
+  },
+  get takeover() {
+    return state.takeover;
   },
 };
 
