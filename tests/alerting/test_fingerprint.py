@@ -14,7 +14,8 @@ from signalroom.alerting import (
     group_finding,
     resolve,
 )
-from signalroom.detectors.base import SEVERITIES, Severity
+from signalroom.alerting.fingerprint import finding_fingerprint
+from signalroom.detectors.base import SEVERITIES, Finding, Severity
 from signalroom.errors import ValidationError
 from tests.alerting.factory import T0, TOPIC, finding, open_alert
 
@@ -131,3 +132,28 @@ def test_group_finding_makes_one_alert_of_any_burst_while_it_is_active(
     assert alert.last_seen == now
     worst = max(severities[: len(gaps)], key=SEVERITIES.index)
     assert alert.severity == worst
+
+
+def test_influential_authors_of_one_topic_group_into_one_alert() -> None:
+    def influencer(handle: str, followers: float, at: float) -> Finding:
+        return Finding(
+            detector="influencer",
+            onset=at,
+            observed=followers,
+            expected=0,
+            band_low=0,
+            band_high=49_999,
+            score=followers / 50_000,
+            severity="critical" if followers >= 1_000_000 else "warning",
+            reason=f"@{handle}, followed by {followers:,.0f}, posted negatively about the topic",
+            subject=handle,
+        )
+
+    first = group_finding(None, 7, influencer("maya", 80_000, 1_000.0), now=1_000.0)
+    second = group_finding(first.alert, 7, influencer("tom", 1_200_000, 1_060.0), now=1_060.0)
+    assert first.alert.subject == ""
+    assert second.entry.action == "updated"
+    assert second.alert.id == first.alert.id
+    assert (second.alert.count, second.alert.severity) == (2, "critical")
+    assert second.alert.latest.subject == "tom"
+    assert finding_fingerprint(8, influencer("maya", 80_000, 1.0)) != first.alert.fingerprint

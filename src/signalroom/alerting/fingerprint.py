@@ -1,6 +1,9 @@
 """Grouping: one crisis is one alert that updates, not fifty alerts.
 
-A finding's fingerprint is its topic, its detector and its subject (case-folded). A
+A finding's fingerprint is its topic, its detector and its subject (case-folded), except for
+the detectors in :data:`TOPIC_WIDE`, whose findings about different subjects are one story
+(influential authors turning on a brand during a crisis are one alert that grows, not an
+alert per author: that is how a wall fills with fifty banners). A
 finding whose fingerprint has an open or acknowledged alert updates that alert (latest
 value, evidence, last seen, count); after a resolve it re-triggers the same alert when
 it comes within the reopen window, else it opens the next alert of that fingerprint.
@@ -30,6 +33,9 @@ from signalroom.errors import ValidationError
 
 _DEFAULT_SETTINGS = AlertSettings()
 
+TOPIC_WIDE: frozenset[DetectorName] = frozenset({"influencer"})
+"""Detectors grouped per topic whatever their findings' subjects."""
+
 
 def fingerprint(topic_id: int, detector: DetectorName, subject: str = "") -> str:
     """A stable 16-hex-digit key for "this detector, about this subject, in this topic".
@@ -42,7 +48,11 @@ def fingerprint(topic_id: int, detector: DetectorName, subject: str = "") -> str
 
 def finding_fingerprint(topic_id: int, finding: Finding) -> str:
     """The fingerprint of a finding raised for ``topic_id``."""
-    return fingerprint(topic_id, finding.detector, finding.subject)
+    return fingerprint(topic_id, finding.detector, _grouped_subject(finding))
+
+
+def _grouped_subject(finding: Finding) -> str:
+    return "" if finding.detector in TOPIC_WIDE else finding.subject
 
 
 def group_finding(
@@ -83,7 +93,7 @@ def _open(key: str, occurrence: int, topic_id: int, finding: Finding, now: float
         occurrence=occurrence,
         topic_id=topic_id,
         detector=finding.detector,
-        subject=finding.subject,
+        subject=_grouped_subject(finding),
         state="open",
         severity=finding.severity,
         trigger=1,
