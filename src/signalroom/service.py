@@ -52,6 +52,7 @@ from signalroom.store.base import Store
 from signalroom.store.sqlite import SqliteStore
 from signalroom.store.sqlite_alerts import SqliteAlertStore
 from signalroom.web.alert_wire import alert_event
+from signalroom.web.alerts import takeover_of
 from signalroom.web.app import WebDeps, create_app
 from signalroom.web.deps import AlertingDeps
 
@@ -214,7 +215,8 @@ def open_alerting(
         for alert_id in alert_ids:
             record = await asyncio.to_thread(alerts.get_alert, alert_id)
             name = topics.get(record.alert.topic_id)
-            await broadcaster.publish(LIVE_CHANNEL, alert_event(record, name))
+            takeover = await asyncio.to_thread(takeover_of, alerts, record)
+            await broadcaster.publish(LIVE_CHANNEL, alert_event(record, name, takeover))
 
     runtime = AlertRuntime(
         engine, dispatcher, clock, on_changed=announce, tick_s=config.alerting.tick_seconds
@@ -234,16 +236,18 @@ DEMO_TEAMS = (
 DEMO_POLICY = EscalationPolicy(
     name="default",
     levels=(
-        EscalationLevel(targets=("social",), timeout_s=600.0),
-        EscalationLevel(targets=("comms",), timeout_s=900.0),
-        EscalationLevel(targets=("vp",), timeout_s=1800.0),
+        EscalationLevel(targets=("social",), timeout_s=600.0, takeover=("warroom",)),
+        EscalationLevel(targets=("comms",), timeout_s=900.0, takeover=("warroom", "exec-floor")),
+        EscalationLevel(targets=("vp",), timeout_s=1800.0, takeover=("warroom", "exec-floor")),
     ),
 )
 
 
 def provision_demo_escalation(alerts: AlertStore) -> None:
     """The demo's teams and escalation policy (social → comms lead → VP) on a fresh store;
-    they have no channels, so escalation is visible in the console but nothing is sent."""
+    they have no channels, so escalation is visible in the console but nothing is sent.
+    Level 1 takes over ``/screen/warroom``, level 2 the exec floor too; the lobby keeps
+    its banner."""
     if alerts.list_teams() or alerts.list_policies():
         return
     for team in DEMO_TEAMS:

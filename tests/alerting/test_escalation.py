@@ -31,6 +31,7 @@ from signalroom.alerting import (
     group_finding,
     resolve,
 )
+from signalroom.alerting.escalation import takeover_screens
 from signalroom.errors import ConflictError, ValidationError
 from tests.alerting.factory import T0, TOPIC, finding, open_alert
 
@@ -306,3 +307,29 @@ EscalationMachine.TestCase.settings = settings(
     max_examples=100, stateful_step_count=30, deadline=None
 )
 TestEscalationMachine = EscalationMachine.TestCase
+
+
+def test_takeover_screens_are_those_of_the_levels_reached_until_stopped() -> None:
+    policy = EscalationPolicy(
+        name="crisis",
+        levels=(
+            EscalationLevel(targets=("social",), timeout_s=600, takeover=("warroom",)),
+            EscalationLevel(targets=("comms",), timeout_s=900, takeover=("warroom", "*")),
+        ),
+        repeat=1,
+    )
+    alert = open_alert()
+    state = EscalationState.start(alert, policy, now=T0)
+    assert takeover_screens(policy, state) == ()
+    first, _ = state.advance(alert, policy, now=T0)
+    assert takeover_screens(policy, first) == ("warroom",)
+    second, _ = first.advance(alert, policy, now=T0 + 600)
+    assert takeover_screens(policy, second) == ("warroom", "*")
+    repeated, _ = second.advance(alert, policy, now=T0 + 1500)
+    assert takeover_screens(policy, repeated) == ("warroom", "*")
+    stopped = msgspec.structs.replace(repeated, status="stopped")
+    assert takeover_screens(policy, stopped) == ()
+    with pytest.raises(ValidationError, match="screen names"):
+        EscalationPolicy(
+            name="x", levels=(EscalationLevel(targets=("a",), timeout_s=1, takeover=("a b",)),)
+        )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -45,6 +46,15 @@ from tests.monitor.harness import COMMS, POLICY, SOCIAL
 from tests.web.alert_system import ACK_KEY, ACK_TTL_S, PUBLIC_URL
 from tests.web.builders import add_topic, enriched_post
 from tests.web.live_server import LiveServer
+
+WARROOM_POLICY = msgspec.structs.replace(
+    POLICY,
+    levels=(
+        msgspec.structs.replace(POLICY.levels[0], takeover=("warroom",)),
+        *POLICY.levels[1:],
+    ),
+)
+"""The tests' policy: its first level takes over the war-room wall, not the lobby."""
 
 pytestmark = pytest.mark.browser
 
@@ -137,8 +147,10 @@ class Node:
         assert isinstance(items, list)
         return items
 
-    def escalate(self, topic: Topic, note: str, severity: str, by: str = "Sam Lee") -> str:
-        body = {"topic_id": topic.id, "team": "comms", "note": note, "by": by, "severity": severity}
+    def escalate(
+        self, topic: Topic, note: str, severity: str, by: str = "Sam Lee", team: str = "comms"
+    ) -> str:
+        body = {"topic_id": topic.id, "team": team, "note": note, "by": by, "severity": severity}
         response = self.client.post("/api/alerts/escalate", json=body)
         assert response.status_code == 201, response.text
         alert_id = response.json()["id"]
@@ -180,7 +192,7 @@ def node(tmp_path: Path, clock: ManualClock) -> Iterator[Node]:
     alerts = SqliteAlertStore.open(path)
     for team in (SOCIAL, COMMS):
         alerts.put_team(team)
-    alerts.put_policy(POLICY)
+    alerts.put_policy(WARROOM_POLICY)
     alerts.put_routing(RoutingTable(default_policy="crisis"))
     # An hour of posts on four topics, as on the other wall tests; the risk topic among them
     # would keyword-alert on its own, which these tests do not want.
@@ -230,9 +242,9 @@ def open_alerts(page: Page, node: Node, fragment: str = "") -> None:
     )
 
 
-def open_wall(page: Page, server: LiveServer) -> None:
+def open_wall(page: Page, server: LiveServer, name: str = "lobby") -> None:
     page.set_viewport_size(WALL)
-    page.goto(f"{server.base}/screen/lobby")
+    page.goto(f"{server.base}/screen/{name}")
     page.wait_for_function(
         "() => window.signalroom?.connection === 'live' && window.signalroom.snapshots >= 1"
         " && window.signalroom.alerting !== null"
@@ -418,7 +430,7 @@ def test_wall_shows_open_alerts_as_a_banner_until_resolved(
     expect(page.locator("#ab-topic")).to_have_text("Voltra recall")
     expect(page.locator("#ab-reason")).to_have_text(str(alert["reason"]))
     expect(page.locator("#ab-pager")).to_have_text(f"1 / {len(node.active())}")
-    expect(page.locator("#takeover")).to_be_hidden()
+    expect(page.locator("#takeover")).to_be_hidden()  # the policy takes over the war room only
     sizes = page.evaluate(
         """() => ({
             topic: parseFloat(getComputedStyle(document.querySelector('#ab-topic')).fontSize),
@@ -446,7 +458,7 @@ def test_wall_takes_over_for_a_critical_alert_until_acknowledged(
 ) -> None:
     alert = node.raise_recall_alert(posts=30)
     assert alert["severity"] == "critical"
-    open_wall(page, node.server)
+    open_wall(page, node.server, "warroom")
 
     takeover = page.locator("#takeover")
     expect(takeover).to_be_visible()
@@ -465,6 +477,11 @@ def test_wall_takes_over_for_a_critical_alert_until_acknowledged(
     keep_screenshot(page, tmp_path, "wall-crisis-takeover.png")
 
     node.act(str(alert["id"]), "ack", SIGNER, "statement going out at 15:30")
+    # The risk topic's influencer alert (@consumerwatch) follows the same policy: the war
+    # room is given back once every alert that took it over is acknowledged.
+    for other in node.active():
+        if other["state"] == "open":
+            node.act(str(other["id"]), "ack", SIGNER)
 
     expect(takeover).to_be_hidden()
     shown = page.locator(f"#alert-banner[data-id='{alert['id']}'] #ab-status")
@@ -481,7 +498,7 @@ def test_wall_takeover_never_quotes_a_post_moderation_did_not_pass(page: Page, n
         f"/api/posts/{top}/moderation", json={"verdict": "block", "by": "Moderator"}
     )
     assert response.status_code == 200, response.text
-    open_wall(page, node.server)
+    open_wall(page, node.server, "warroom")
 
     expect(page.locator("#takeover")).to_be_visible()
     expect(page.locator("#to-reason")).to_have_text(str(alert["reason"]))
@@ -492,10 +509,13 @@ def test_wall_takeover_never_quotes_a_post_moderation_did_not_pass(page: Page, n
 
 
 def test_wall_takes_over_live_when_someone_escalates_a_crisis(page: Page, node: Node) -> None:
-    open_wall(page, node.server)
+    open_wall(page, node.server, "warroom")
     expect(page.locator("#alert-banner")).to_be_hidden()
 
-    alert_id = node.escalate(node.recall, "Fire reported at a store, video going viral", "critical")
+    # Escalated through the policy (not one team), whose first level takes over the war room.
+    alert_id = node.escalate(
+        node.recall, "Fire reported at a store, video going viral", "critical", team="crisis"
+    )
 
     expect(page.locator("#takeover")).to_be_visible()
     expect(page.locator("#to-reason")).to_contain_text("Fire reported at a store")

@@ -53,7 +53,7 @@ def test_alert_json_holds_every_field_of_the_contract() -> None:
         "id", "fingerprint", "topic_id", "topic_name", "detector", "subject", "state",
         "severity", "trigger", "count", "opened_at", "triggered_at", "last_seen", "updated_at",
         "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "reason",
-        "observed", "expected", "band", "peak", "evidence", "escalation",
+        "observed", "expected", "band", "peak", "evidence", "escalation", "takeover",
     ]  # fmt: skip
     assert body["topic_name"] is None
     assert body["peak"]["score"] is None

@@ -98,7 +98,7 @@ def test_policy_put_creates_then_replaces_and_delete_removes(node: AlertNode) ->
     body = {
         "levels": [
             {"targets": ["social"], "timeout_s": 300},
-            {"targets": ["comms", "social"], "timeout_s": 900},
+            {"targets": ["comms", "social"], "timeout_s": 900, "takeover": ["warroom", "*"]},
         ],
         "repeat": 2,
     }
@@ -112,14 +112,14 @@ def test_policy_put_creates_then_replaces_and_delete_removes(node: AlertNode) ->
     assert created.json() == {
         "name": "night",
         "levels": [
-            {"targets": ["social"], "timeout_s": 300},
-            {"targets": ["comms", "social"], "timeout_s": 900},
+            {"targets": ["social"], "timeout_s": 300, "takeover": []},
+            {"targets": ["comms", "social"], "timeout_s": 900, "takeover": ["warroom", "*"]},
         ],
         "repeat": 2,
     }
     assert replaced.status_code == 200
     assert node.client.get("/api/policies/night").json()["levels"] == [
-        {"targets": ["comms"], "timeout_s": 60}
+        {"targets": ["comms"], "timeout_s": 60, "takeover": []}
     ]
     names = [p["name"] for p in node.client.get("/api/policies").json()["items"]]
     assert sorted(names) == ["crisis", "night"]
@@ -134,6 +134,10 @@ def test_policy_put_creates_then_replaces_and_delete_removes(node: AlertNode) ->
         ({"levels": [{"targets": ["nobody"], "timeout_s": 60}]}, "levels[0].targets"),
         ({"levels": [{"targets": [], "timeout_s": 60}]}, "levels[0].targets"),
         ({"levels": [{"targets": ["social"], "timeout_s": 0}]}, "levels[0].timeout_s"),
+        (
+            {"levels": [{"targets": ["social"], "timeout_s": 60, "takeover": ["war room"]}]},
+            "levels[0].takeover",
+        ),
         ({"levels": [{"targets": ["social"], "timeout_s": 60}], "repeat": 99}, "repeat"),
         ({"levels": [{"targets": ["social"]}]}, "levels.0.timeout_s"),
         ({}, "levels"),

@@ -16,6 +16,7 @@ Pure: no I/O, no clock, no delivery (notifiers send; the store keeps the state).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,15 +29,18 @@ EscalationStatus = Literal["active", "stopped", "exhausted"]
 re-trigger; ``exhausted``: every step of every pass was sent."""
 
 MAX_LEVELS = 20
+_SCREEN = re.compile(r"[A-Za-z0-9_\-]{1,80}")
 MAX_REPEAT = 20
 
 
 class EscalationLevel(msgspec.Struct, frozen=True):
-    """One level: the teams to notify, and how long to wait for an acknowledgement before
-    the next level."""
+    """One level: the teams to notify, how long to wait for an acknowledgement before the
+    next level, and the wall screens this level takes over with a crisis scene until the
+    alert is acknowledged (screen names as in ``/screen/{name}``; ``*`` is every screen)."""
 
     targets: tuple[str, ...]
     timeout_s: float
+    takeover: tuple[str, ...] = ()
 
 
 class EscalationPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +58,12 @@ class EscalationPolicy(msgspec.Struct, frozen=True, kw_only=True):
         for index, level in enumerate(self.levels):
             if not level.targets or any(not t.strip() for t in level.targets):
                 raise ValidationError("must name at least one team", f"levels[{index}].targets")
+            for screen in level.takeover:
+                if screen != "*" and not _SCREEN.fullmatch(screen):
+                    raise ValidationError(
+                        f"must be screen names (letters, digits, - and _) or *, got {screen!r}",
+                        f"levels[{index}].takeover",
+                    )
             if not 0 < level.timeout_s < float("inf"):
                 raise ValidationError(
                     f"must be a positive number of seconds, got {level.timeout_s!r}",
@@ -66,6 +76,15 @@ class EscalationPolicy(msgspec.Struct, frozen=True, kw_only=True):
     def step_count(self) -> int:
         """How many notifications a never-acknowledged alert gets: levels times passes."""
         return len(self.levels) * (self.repeat + 1)
+
+
+def takeover_screens(policy: EscalationPolicy, state: EscalationState | None) -> tuple[str, ...]:
+    """The screens taken over by the levels this escalation has reached (empty once it is
+    stopped: an acknowledged or resolved alert gives the screens back)."""
+    if state is None or state.policy != policy.name or state.status == "stopped":
+        return ()
+    reached = policy.levels[: min(state.next_step, len(policy.levels))]
+    return tuple(dict.fromkeys(screen for level in reached for screen in level.takeover))
 
 
 class Notification(msgspec.Struct, frozen=True, kw_only=True):

@@ -72,6 +72,8 @@ class LevelBody(BaseModel):
 
     targets: list[str]
     timeout_s: float
+    takeover: list[str] = []
+    """Screens this level takes over until the alert is acknowledged; ``*`` is every one."""
 
 
 class PolicyBody(BaseModel):
@@ -298,7 +300,10 @@ def _policy(name: str, body: PolicyBody, teams: set[str]) -> EscalationPolicy:
                     f"levels[{index}].targets: no team named {target!r}",
                     f"levels[{index}].targets",
                 )
-        levels.append(EscalationLevel(targets=targets, timeout_s=level.timeout_s))
+        takeover = tuple(dict.fromkeys(screen.strip() for screen in level.takeover))
+        levels.append(
+            EscalationLevel(targets=targets, timeout_s=level.timeout_s, takeover=takeover)
+        )
     return checked(
         "", lambda: EscalationPolicy(name=name, levels=tuple(levels), repeat=body.repeat)
     )

@@ -47,8 +47,11 @@ def instant(value: float | None) -> str | None:
 
 
 # -- alerts ------------------------------------------------------------------------------
-def alert_json(record: AlertRecord, topic_name: str | None) -> dict[str, Any]:
-    """An alert as the API and the live event show it; ``topic_name`` None: topic deleted."""
+def alert_json(
+    record: AlertRecord, topic_name: str | None, takeover: Sequence[str] = ()
+) -> dict[str, Any]:
+    """An alert as the API and the live event show it; ``topic_name`` None: topic deleted;
+    ``takeover``: the screens its escalation has taken over (``*``: every screen)."""
     alert, latest = record.alert, record.alert.latest
     return {
         "id": alert.id,
@@ -76,12 +79,13 @@ def alert_json(record: AlertRecord, topic_name: str | None) -> dict[str, Any]:
         "peak": peak_json(alert.peak),
         "evidence": evidence_json(record.evidence) if record.evidence is not None else None,
         "escalation": escalation_json(record.escalation),
+        "takeover": list(takeover),
     }
 
 
-def alert_event(record: AlertRecord, topic_name: str | None) -> bytes:
+def alert_event(record: AlertRecord, topic_name: str | None, takeover: Sequence[str] = ()) -> bytes:
     """The live event sent after every change to an alert: ``{"type": "alert", "item"}``."""
-    return _encoder.encode({"type": "alert", "item": alert_json(record, topic_name)})
+    return _encoder.encode({"type": "alert", "item": alert_json(record, topic_name, takeover)})
 
 
 def peak_json(finding: Finding) -> dict[str, Any]:
@@ -177,7 +181,11 @@ def policy_json(policy: EscalationPolicy) -> dict[str, Any]:
     return {
         "name": policy.name,
         "levels": [
-            {"targets": list(level.targets), "timeout_s": number(level.timeout_s)}
+            {
+                "targets": list(level.targets),
+                "timeout_s": number(level.timeout_s),
+                "takeover": list(level.takeover),
+            }
             for level in policy.levels
         ],
         "repeat": policy.repeat,

@@ -20,12 +20,13 @@ from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from signalroom.alerting.escalation import takeover_screens
 from signalroom.alerting.model import Alert, AlertState
 from signalroom.alerting.outbox import OUTBOX_STATES
 from signalroom.bus.base import LIVE_CHANNEL
 from signalroom.detectors.base import SEVERITIES
 from signalroom.errors import NotFoundError, ValidationError
-from signalroom.store.alerts import AlertRecord
+from signalroom.store.alerts import AlertRecord, AlertStore
 from signalroom.web import ack_page, alert_config, alert_detectors
 from signalroom.web.alert_input import choice_field, instant_field, invalid, note_field
 from signalroom.web.alert_wire import alert_event, alert_json, audit_json, outbox_json
@@ -85,7 +86,9 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
 
     async def announce(record: AlertRecord, topic_name: str | None) -> None:
         try:
-            await deps.broadcaster.publish(LIVE_CHANNEL, alert_event(record, topic_name))
+            takeover = await run_in_threadpool(takeover_of, alerting.alerts, record)
+            event = alert_event(record, topic_name, takeover)
+            await deps.broadcaster.publish(LIVE_CHANNEL, event)
         except Exception:
             # The change is committed; a bus hiccup must not tell the person it failed.
             # Consoles catch up on their next snapshot (reconnect, gap or refresh).
@@ -95,6 +98,18 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
     alert_config.add_routes(app, deps, alerting)
     alert_detectors.add_routes(app, deps, alerting)
     ack_page.add_routes(app, deps, alerting, announce)
+
+
+def takeover_of(alerts: AlertStore, record: AlertRecord) -> tuple[str, ...]:
+    """The screens an open alert's escalation has taken over (blocking: reads its policy)."""
+    escalation = record.escalation
+    if escalation is None or record.alert.state != "open":
+        return ()
+    try:
+        policy = alerts.get_policy(escalation.policy)
+    except NotFoundError:
+        return ()  # a manual escalation's generated policy takes no screen
+    return takeover_screens(policy, escalation)
 
 
 def add_alert_routes(
@@ -132,7 +147,12 @@ def add_alert_routes(
                 limit=count,
             )
             names = {t.id: t.name for t in topics}
-            return {"items": [alert_json(r, names.get(r.alert.topic_id)) for r in records]}
+            return {
+                "items": [
+                    alert_json(r, names.get(r.alert.topic_id), takeover_of(alerts, r))
+                    for r in records
+                ]
+            }
 
         return await run_in_threadpool(read)
 
@@ -171,7 +191,7 @@ def add_alert_routes(
 
         record, name = await run_in_threadpool(raise_alert)
         await announce(record, name)
-        return alert_json(record, name)
+        return alert_json(record, name, await run_in_threadpool(takeover_of, alerts, record))
 
     @app.get("/api/alerts/{alert_id}", tags=["alerts"])
     async def get_alert(alert_id: str) -> dict[str, Any]:
@@ -179,7 +199,9 @@ def add_alert_routes(
 
         def read() -> dict[str, Any]:
             record = alerts.get_alert(checked_id)
-            body = alert_json(record, topic_name(record.alert.topic_id))
+            body = alert_json(
+                record, topic_name(record.alert.topic_id), takeover_of(alerts, record)
+            )
             body["audit"] = [audit_json(e) for e in alerts.audit(checked_id)]
             deliveries = alerts.list_outbox(alert_id=checked_id, limit=MAX_DELIVERIES)
             body["deliveries"] = [outbox_json(m) for m in deliveries]
@@ -197,7 +219,7 @@ def add_alert_routes(
 
         record, name = await run_in_threadpool(act)
         await announce(record, name)
-        return alert_json(record, name)
+        return alert_json(record, name, await run_in_threadpool(takeover_of, alerts, record))
 
     @app.post("/api/alerts/{alert_id}/resolve", tags=["alerts"])
     async def resolve(alert_id: str, body: ActionBody) -> dict[str, Any]:
@@ -209,7 +231,7 @@ def add_alert_routes(
 
         record, name = await run_in_threadpool(act)
         await announce(record, name)
-        return alert_json(record, name)
+        return alert_json(record, name, await run_in_threadpool(takeover_of, alerts, record))
 
     @app.get("/api/outbox", tags=["alerts"])
     async def list_outbox(

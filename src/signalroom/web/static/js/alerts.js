@@ -757,7 +757,9 @@ function minutesText(seconds) {
 
 function policySummary(policy) {
   const steps = policy.levels.map(
-    (level, i) => `${i + 1}. ${level.targets.join(", ")} (wait ${minutesText(level.timeout_s)})`,
+    (level, i) =>
+      `${i + 1}. ${level.targets.join(", ")} (wait ${minutesText(level.timeout_s)})` +
+      (level.takeover?.length ? ` · takes over ${level.takeover.join(", ")}` : ""),
   );
   const repeat = policy.repeat ? ` · then ${policy.repeat} more time${policy.repeat === 1 ? "" : "s"}` : "";
   return `${steps.join(" → ")}${repeat}`;
@@ -802,10 +804,16 @@ function levelRow(level) {
   minutes.step = "1";
   minutes.value = String(Math.round(level.timeout_s / 60));
   wait.append(el("span", "", "then wait"), minutes, el("span", "", "min"));
+  const takeover = el("label", "takeover-screens");
+  const screens = el("input");
+  screens.placeholder = "e.g. warroom, exec-floor (or *)";
+  screens.value = (level.takeover || []).join(", ");
+  screens.title = "Wall screens (their /screen/NAME) this level fills with the crisis until someone acknowledges";
+  takeover.append(el("span", "", "take over screens"), screens);
   const remove = el("button", "linklike", "Remove");
   remove.type = "button";
   remove.addEventListener("click", () => li.remove());
-  li.append(targets, wait, remove);
+  li.append(targets, wait, takeover, remove);
   return li;
 }
 
@@ -828,6 +836,11 @@ async function savePolicy(event) {
   const levels = [...$("p-levels").children].map((li) => ({
     targets: [...li.querySelectorAll(".targets input:checked")].map((box) => box.value),
     timeout_s: Math.max(1, Number(li.querySelector(".wait input").value) || 0) * 60,
+    takeover: li
+      .querySelector(".takeover-screens input")
+      .value.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
   }));
   if (!name) return showError("policy-error", "Give the policy a name.");
   if (!levels.length) return showError("policy-error", "Add at least one level.");

@@ -3,7 +3,7 @@
 // Nobody touches a wall: it must recover by itself (reconnect, refetch on gap), never show
 // anything broken when empty, and render post text strictly as text (textContent only).
 // All numbers come from minute rollups (per topic, so a post in two topics is two mentions).
-// Open alerts show as a banner; a critical one nobody has acknowledged takes the whole screen
+// Open alerts show as a banner; one whose escalation policy takes over this screen fills it
 // over until someone does. Alert evidence never puts post text on a wall unless moderation
 // passed that very post as safe (asked of the API: the evidence carries no verdict).
 
@@ -745,9 +745,15 @@ function durationText(ms) {
   return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
 }
 
-/** The newest critical alert that is open and that nobody has acknowledged. */
+/** The newest open alert whose escalation policy has taken over this screen (a level lists
+ * its name, or "*"), until someone acknowledges it. Other screens keep the banner. */
+function takesThisScreen(alert) {
+  const name = document.body.dataset.screen || "";
+  return alert.state === "open" && (alert.takeover || []).some((s) => s === "*" || s === name);
+}
+
 function takeoverAlert() {
-  const critical = state.alerts.sorted((a) => a.state === "open" && a.severity === "critical");
+  const critical = state.alerts.sorted(takesThisScreen);
   critical.sort((a, b) => toMs(b.opened_at) - toMs(a.opened_at));
   return { alert: critical[0] || null, others: Math.max(0, critical.length - 1) };
 }
