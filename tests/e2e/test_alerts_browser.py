@@ -381,6 +381,22 @@ def test_backtest_counts_the_alerts_settings_would_have_raised(page: Page, node:
     assert override.detector == "keyword"
     assert dict(override.values) == {"min_count": 10}
 
+    # A click on a moment of the chart escalates that point of the topic to a team.
+    box = page.locator("#bt-chart").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] / 2)
+    dialog = page.locator("#escalate-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#e-point")).to_contain_text("posts a minute at")
+    page.select_option("#e-team", "social")
+    page.fill("#e-note", "This minute: the recall story broke")
+    page.click("#e-send")
+    expect(dialog).to_be_hidden()
+    manual = [r for r in node.alerts.list_alerts(limit=10) if r.alert.detector == "manual"]
+    assert len(manual) == 1
+    assert manual[0].alert.topic_id == node.recall.id
+    assert manual[0].alert.subject.startswith("point ")
+
 
 # -- the console --------------------------------------------------------------------------------
 

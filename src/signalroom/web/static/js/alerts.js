@@ -551,12 +551,21 @@ function fillTeamOptions(select) {
   if ([...select.options].some((o) => o.value === keep)) select.value = keep;
 }
 
-function openEscalate() {
+/** ``point``: a moment of a topic's chart ({topicId, at (ms), value}) to escalate, or none. */
+function openEscalate(point = null) {
   showError("escalate-error", "");
   fillTeamOptions($("e-team"));
   if (!$("e-team").options.length) showError("escalate-error", "Create a team first (Teams & escalation).");
-  const selectedTopic = state.detail?.topic_id;
+  state.escalatePoint = point;
+  const selectedTopic = point ? Number(point.topicId) : state.detail?.topic_id;
   if (selectedTopic && state.topics.has(selectedTopic)) $("e-topic").value = String(selectedTopic);
+  $("e-topic").disabled = Boolean(point);
+  $("e-point").hidden = !point;
+  if (point) {
+    $("e-point").textContent =
+      `About ${amount(point.value)} posts a minute at ${new Date(point.at).toLocaleString()} ` +
+      `on ${topicName(point.topicId)}: the alert keeps this point.`;
+  }
   renderSigner();
   $("escalate-dialog").showModal();
   $("e-note").focus();
@@ -577,6 +586,9 @@ async function sendEscalation(event) {
     severity: $("e-severity").value,
     by,
   };
+  if (state.escalatePoint) {
+    body.point = { at: new Date(state.escalatePoint.at).toISOString(), value: state.escalatePoint.value };
+  }
   if (!body.topic_id || !body.team) {
     showError("escalate-error", "Pick a topic and a team.");
     return;
@@ -1242,13 +1254,26 @@ function renderBacktest(result, series) {
   drawBacktest(result, series, alerts);
 }
 
+/** The chart's minutes and topic, for escalating a clicked moment. */
+let backtestPoints = { topicId: null, points: [] };
+
 function drawBacktest(result, series, alerts) {
   if (!window.echarts) return;
   if (!backtestChart) {
     backtestChart = window.echarts.init($("bt-chart"), null, { renderer: "canvas" });
     window.addEventListener("resize", () => backtestChart.resize());
+    // A click on the chart escalates that moment of the topic to a team, with its value.
+    backtestChart.getZr().on("click", (event) => {
+      const data = backtestPoints.points;
+      if (!data.length) return;
+      const [ms] = backtestChart.convertFromPixel({ seriesIndex: 0 }, [event.offsetX, event.offsetY]);
+      let best = data[0];
+      for (const p of data) if (Math.abs(p[0] - ms) < Math.abs(best[0] - ms)) best = p;
+      openEscalate({ topicId: backtestPoints.topicId, at: best[0], value: best[1] });
+    });
   }
   const points = series.map((p) => [toMs(p.t), Number(p.observed) || 0]);
+  backtestPoints = { topicId: $("d-topic").value, points };
   const expected = series.filter((p) => p.expected !== undefined && p.expected !== null).map((p) => [toMs(p.t), Number(p.expected)]);
   const valueAt = (ms) => {
     let best = null;
@@ -1361,7 +1386,7 @@ function start() {
     event.preventDefault();
     act(state.detail?.state === "open" ? "ack" : "resolve");
   });
-  $("escalate-open").addEventListener("click", openEscalate);
+  $("escalate-open").addEventListener("click", () => openEscalate());
   $("escalate-form").addEventListener("submit", sendEscalation);
   $("e-cancel").addEventListener("click", () => $("escalate-dialog").close());
   $("team-new").addEventListener("click", () => editTeam(null));
