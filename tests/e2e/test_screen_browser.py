@@ -677,3 +677,40 @@ def test_wall_drops_a_post_a_person_keeps_off(
     hidden = server.store.set_moderation(item.post.id, "block", "Ana", clock.now())
     server.publish(post_updated_event(hidden))
     expect(page.locator(".post-text", has_text=text)).to_have_count(0)
+
+
+# -- source health ----------------------------------------------------------------------------
+
+
+def test_console_lists_sources_and_the_wall_says_when_one_is_in_trouble(
+    browser: Browser, store: SqliteStore, clock: ManualClock, tmp_path: Path
+) -> None:
+    from signalroom.sources.health import SourceHealth
+
+    live = SourceHealth("bluesky", "bluesky", clock, stale_after_s=600)
+    live.connected()
+    live.item(42)
+    refused = SourceHealth("reddit", "reddit", clock, stale_after_s=0)
+    refused.auth_failed("401 Unauthorized: check env:REDDIT_SECRET")
+    server = LiveServer(
+        store, MemoryBroadcaster(), clock, sources=lambda: [live.snapshot(), refused.snapshot()]
+    ).start()
+    context = browser.new_context(viewport=WALL)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server.base}/")
+        lines = page.locator("#source-list .source")
+        expect(lines).to_have_count(2)
+        expect(lines.nth(0)).to_have_text("bluesky · live · 42/min")
+        expect(lines.nth(1)).to_have_attribute("data-status", "auth_failed")
+        expect(lines.nth(1)).to_contain_text("reddit · credentials refused")
+
+        open_wall(page, server)
+        notice = page.locator("#source-notice")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("reddit · credentials refused")
+        keep_screenshot(page, tmp_path, "wall-source-notice.png")
+    finally:
+        context.close()
+        server.stop()

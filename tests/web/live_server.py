@@ -18,6 +18,7 @@ import uvicorn
 
 from signalroom.bus.base import LIVE_CHANNEL, Broadcaster
 from signalroom.clock import Clock
+from signalroom.sources.health import HealthSnapshot
 from signalroom.store.base import Store
 from signalroom.web.app import WebDeps, create_app
 from signalroom.web.deps import AlertingDeps
@@ -50,6 +51,7 @@ class LiveServer:
         *,
         live_backlog: int = 512,
         health: Callable[[], dict[str, Any]] | None = None,
+        sources: Callable[[], list[HealthSnapshot]] | None = None,
         port: int = 0,
         alerting: AlertingDeps | None = None,
     ) -> None:
@@ -66,6 +68,7 @@ class LiveServer:
                 health=health or (lambda: {"state": "running", "sources": []}),
                 on_topics_changed=self._count_topic_change,
                 on_moderation_rules_changed=self._count_rule_change,
+                sources=sources or list,
                 live_backlog=live_backlog,
                 alerting=alerting,
             )

@@ -8,6 +8,7 @@ import { AlertBook } from "./alertfmt.js";
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
+import { fetchSources, renderSourceList } from "./sourcehealth.js";
 import { $, el, MAX_SIGNER_CHARS, readSigner, toast, writeSigner } from "./ui.js";
 
 const MINUTE = 60_000;
@@ -922,6 +923,12 @@ async function remove() {
 }
 
 // -- start --------------------------------------------------------------------------------
+async function loadSources() {
+  const items = await fetchSources();
+  $("sources-box").hidden = !items || items.length === 0;
+  if (items) renderSourceList($("source-list"), items, now());
+}
+
 function start() {
   buildSwatches();
   newTopic();
@@ -962,6 +969,8 @@ function start() {
   setInterval(refreshTimes, 10000);
   setInterval(loadCounts, 60000);
   setInterval(loadStats, 30000);
+  loadSources();
+  setInterval(loadSources, 15000);
   connectLive({ onEvent, onState: setConnection });
 }
 

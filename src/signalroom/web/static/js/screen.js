@@ -11,6 +11,7 @@ import { AlertBook, SEVERITY_TEXT, amount, bandText, isActive } from "./alertfmt
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, hueOf, initials, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
+import { describe, fetchSources, isBad } from "./sourcehealth.js";
 
 const MINUTE = 60_000;
 const WINDOW_MINUTES = 60;
@@ -27,6 +28,7 @@ const ALERTS_RETRY_MS = 15000;
 const $ = (id) => document.getElementById(id);
 
 const state = {
+  sourcesBad: 0, // configured sources that are failing, refused, rate-limited or silent
   offsetMs: 0, // server clock minus ours, learnt from "hello"
   topics: new Map(),
   rollups: new Map(), // `${topic}:${minuteMs}` → {topic, start, volume, negative, neutral, positive, reach}
@@ -821,6 +823,17 @@ async function checkTopPost(alert) {
 }
 
 // -- start ----------------------------------------------------------------------------------
+/** A source that is failing, refused, rate-limited or silent is said in the corner, so a
+ * quiet chart is never mistaken for no chatter. */
+async function loadSources() {
+  const items = await fetchSources();
+  const bad = (items || []).filter(isBad);
+  const box = $("source-notice");
+  box.hidden = bad.length === 0;
+  box.textContent = bad.length ? describe(bad[0], now()) + (bad.length > 1 ? ` (+${bad.length - 1})` : "") : "";
+  state.sourcesBad = bad.length;
+}
+
 function start() {
   initCharts();
   tickClock();
@@ -832,6 +845,8 @@ function start() {
   setInterval(refreshTopicsSoon, 60000);
   setInterval(rotateBanner, BANNER_ROTATE_MS);
   setInterval(renderAlerts, 15000); // "open · 12 min" keeps counting
+  loadSources();
+  setInterval(loadSources, 30000);
   render();
   updatePostsEmpty();
   connectLive({ onEvent, onState: setConnection });
@@ -868,6 +883,9 @@ window.signalroom = {
   },
   get takeover() {
     return state.takeover;
+  },
+  get sourcesBad() {
+    return state.sourcesBad;
   },
 };
 
