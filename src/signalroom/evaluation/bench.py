@@ -32,6 +32,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_rss_mb() -> float:
+    """The largest peak resident set size of this process's finished children."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def run_pipeline_bench(
     posts: int, seed: int = 1, config: PipelineConfig | None = None
 ) -> dict[str, Any]:
@@ -65,6 +70,11 @@ async def _bench(directory: Path, posts: int, seed: int, config: PipelineConfig)
         await pipeline.run([source])
         elapsed = time.perf_counter() - started
         counters = pipeline.counters
+        # The worker processes' memory counts too: each reports its own peak as it stops
+        # (and at least the largest finished child's is counted, whatever happened).
+        workers_rss_mb = (
+            max(pipeline.workers_peak_rss_mb, children_peak_rss_mb()) if config.workers else 0.0
+        )
     finally:
         store.close()
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else latencies * 99
@@ -78,6 +88,7 @@ async def _bench(directory: Path, posts: int, seed: int, config: PipelineConfig)
         "duplicates": counters.duplicates,
         "p50_latency_ms": round(quantiles[49] * 1000, 1) if quantiles else None,
         "p99_latency_ms": round(quantiles[98] * 1000, 1) if quantiles else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb() + workers_rss_mb, 1),
+        "workers": config.workers,
         "model_version": model.model_version,
     }

@@ -56,6 +56,24 @@ class ProcessedBatch(msgspec.Struct, frozen=True):
     received: int
 
 
+class Submission(msgspec.Struct, frozen=True):
+    """Pushed items that travel as one unit (one request's, see ``Pipeline.submit``)."""
+
+    items: tuple[RawItem, ...]
+    source_name: str
+
+
+class ProcessedSubmission(msgspec.Struct, frozen=True):
+    batch: ProcessedBatch
+    rejected: tuple[tuple[int, str], ...]
+    """``(index, reason)`` of each item that could not become a post, by index."""
+
+
+Job = tuple[Sourced, ...] | Submission
+"""What one call of :meth:`Processor.run` takes: a batch from the sources, or a submission."""
+Processed = ProcessedBatch | ProcessedSubmission
+
+
 class Processor:
     def __init__(
         self,
@@ -70,6 +88,43 @@ class Processor:
         self._recent = recent
         self._keep_unmatched = keep_unmatched
         self._neardup = neardup
+
+    def run(self, job: Job) -> Processed:
+        """Process a batch or a submission (what a worker process is sent)."""
+        if isinstance(job, Submission):
+            return self.process_submission(job)
+        return self.process(job)
+
+    def process_submission(self, submission: Submission) -> ProcessedSubmission:
+        """Normalize every item to know which ones are rejected (by index), then run the
+        valid ones through :meth:`process`."""
+        rejected: list[tuple[int, str]] = []
+        rejects: list[Reject] = []
+        valid: list[Sourced] = []
+        index_of: dict[int, int] = {}
+        for index, item in enumerate(submission.items):
+            outcome = normalize(item)
+            if isinstance(outcome, Reject):
+                rejected.append((index, outcome.reason))
+                rejects.append(outcome)
+            else:
+                index_of[id(item.payload)] = index
+                valid.append(Sourced(submission.source_name, item))
+        processed = self.process(valid)
+        # Only an item that broke a stage unexpectedly is rejected by the processor.
+        rejected += [(index_of.get(id(r.payload), -1), r.reason) for r in processed.rejects]
+        rejected.sort()
+        return ProcessedSubmission(
+            batch=ProcessedBatch(
+                posts=processed.posts,
+                rejects=(*rejects, *processed.rejects),
+                checkpoints=(),
+                duplicates=processed.duplicates,
+                unmatched=processed.unmatched,
+                received=len(submission.items),
+            ),
+            rejected=tuple(rejected),
+        )
 
     def process(self, batch: Sequence[Sourced]) -> ProcessedBatch:
         checkpoints: dict[str, str] = {}
@@ -150,13 +205,36 @@ class Processor:
     def _dup_groups(
         self, posts: Sequence[Post], enrichments: Sequence[Enrichment]
     ) -> list[str | None]:
-        """Each post's near-duplicate group; only posts that will be stored join the
-        index, so that it can be rebuilt from the store after a restart."""
-        if self._neardup is None or not posts:
+        if self._neardup is None:
             return [None] * len(posts)
-        return self._neardup.assign(
-            [
-                Fingerprinted(post.id, enrichment.simhash, post.created_at)
-                for post, enrichment in zip(posts, enrichments, strict=True)
-            ]
-        )
+        return dup_groups(self._neardup, posts, enrichments)
+
+
+def dup_groups(
+    index: NearDupIndex, posts: Sequence[Post], enrichments: Sequence[Enrichment]
+) -> list[str | None]:
+    """Each post's near-duplicate group; only posts that will be stored join the index,
+    so that it can be rebuilt from the store after a restart."""
+    if not posts:
+        return []
+    return index.assign(
+        [
+            Fingerprinted(post.id, enrichment.simhash, post.created_at)
+            for post, enrichment in zip(posts, enrichments, strict=True)
+        ]
+    )
+
+
+def with_dup_groups(index: NearDupIndex, batch: ProcessedBatch) -> ProcessedBatch:
+    """``batch`` with its posts' near-duplicate groups, for batches processed elsewhere
+    (a worker process) and grouped here, in commit order."""
+    if not batch.posts:
+        return batch
+    groups = dup_groups(
+        index, [item.post for item in batch.posts], [item.enrichment for item in batch.posts]
+    )
+    posts = tuple(
+        msgspec.structs.replace(item, dup_group=group)
+        for item, group in zip(batch.posts, groups, strict=True)
+    )
+    return msgspec.structs.replace(batch, posts=posts)

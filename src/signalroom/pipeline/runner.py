@@ -28,8 +28,18 @@ from signalroom.errors import AuthError
 from signalroom.models import RawItem, Reject
 from signalroom.pipeline.dedupe import RecentIds
 from signalroom.pipeline.neardup import NearDupIndex
-from signalroom.pipeline.normalize import normalize
-from signalroom.pipeline.process import EnrichmentModel, ProcessedBatch, Processor, Sourced
+from signalroom.pipeline.pool import ModelFactory, WorkerPool, WorkerSetup, worker_model_factory
+from signalroom.pipeline.process import (
+    EnrichmentModel,
+    Job,
+    Processed,
+    ProcessedBatch,
+    ProcessedSubmission,
+    Processor,
+    Sourced,
+    Submission,
+    with_dup_groups,
+)
 from signalroom.pipeline.topics import TopicIndex
 from signalroom.sources.base import Source, SourceState
 from signalroom.store.base import Store, WriteBatch, WriteResult
@@ -100,10 +110,19 @@ class _Submission:
         self.future = future
 
 
-class _ProcessedSubmission(msgspec.Struct, frozen=True):
-    batch: ProcessedBatch
-    rejected: tuple[tuple[int, str], ...]
-    future: asyncio.Future[SubmitResult]
+class _InFlight:
+    """A job on its way to the writer: its result (a future while a worker process
+    holds it) and, for a submission, the future its sender awaits."""
+
+    __slots__ = ("result", "sender")
+
+    def __init__(
+        self,
+        result: asyncio.Future[Processed],
+        sender: asyncio.Future[SubmitResult] | None = None,
+    ) -> None:
+        self.result = result
+        self.sender = sender
 
 
 class Pipeline:
@@ -120,17 +139,25 @@ class Pipeline:
         max_pending_submissions: int = 8,
         submit_wait_s: float = 5.0,
         commit_wait_s: float = 30.0,
+        model_factory: ModelFactory | None = None,
     ) -> None:
         """``max_pending_submissions`` bounds the pushed requests held at once (each up to a
         request's size); ``submit_wait_s`` is how long :meth:`submit` waits for room before
-        giving up, ``commit_wait_s`` how long it then waits for the commit."""
+        giving up, ``commit_wait_s`` how long it then waits for the commit.
+        ``model_factory`` builds each worker process's model (``config.workers`` > 0); by
+        default an :class:`~signalroom.nlp.Enricher` like ``model``."""
         self._store = store
         self._broadcaster = broadcaster
         self._clock = clock
         self._config = config
         self._on_commit = on_commit
         self._retry_backoff_s = retry_backoff_s
-        self.topics = TopicIndex(store.list_topics())
+        self._model = model
+        self._model_factory = model_factory or worker_model_factory(model)
+        if config.workers and self._model_factory is None:
+            raise ValueError("pipeline.workers > 0 needs a model_factory for this model")
+        self._topic_list = tuple(store.list_topics())
+        self.topics = TopicIndex(list(self._topic_list))
         self._neardup = (
             NearDupIndex(config.neardup_distance, config.neardup_capacity, config.neardup_window_s)
             if config.neardup_capacity
@@ -141,15 +168,21 @@ class Pipeline:
             self.topics,
             RecentIds(config.dedupe_cache),
             config.keep_unmatched,
-            neardup=self._neardup,
+            # With worker processes, batches are grouped in commit order by the writer.
+            neardup=None if config.workers else self._neardup,
         )
+        self._pool: WorkerPool | None = None
+        self.workers_peak_rss_mb = 0.0
+        """The sum of the worker processes' peak resident memory in the last run (each
+        reports its own as it stops; a worker that died reports nothing)."""
         self.counters = Counters()
         self._sources: dict[str, SourceHealth] = {}
         self._raw: asyncio.Queue[Sourced | _Submission | Literal["end"]] = asyncio.Queue(
             config.queue_size
         )
-        self._processed: asyncio.Queue[ProcessedBatch | _ProcessedSubmission | Literal["end"]] = (
-            asyncio.Queue(2)
+        # With workers, enough jobs in flight to keep each busy while one is handed over.
+        self._processed: asyncio.Queue[_InFlight | Literal["end"]] = asyncio.Queue(
+            2 * config.workers + 1 if config.workers else 2
         )
         self._submission_slots = asyncio.Semaphore(max_pending_submissions)
         self._submit_wait_s = submit_wait_s
@@ -159,8 +192,19 @@ class Pipeline:
         self._running = False
 
     def reload_topics(self) -> None:
-        """Recompile the topics from the store (called after a topic is saved or deleted)."""
-        self.topics.replace(self._store.list_topics())
+        """Recompile the topics from the store (called after a topic is saved or deleted);
+        worker processes get them before their next job."""
+        topics = self._store.list_topics()
+        self.topics.replace(topics)
+        self._topic_list = tuple(topics)
+        pool = self._pool
+        if pool is not None:
+            pool.set_topics(self._topic_list)
+
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The worker processes of the current run (``config.workers`` > 0), if running."""
+        return self._pool
 
     def stop(self) -> None:
         """Ask ``run`` to stop its sources, drain what it holds, and return."""
@@ -174,6 +218,20 @@ class Pipeline:
         if len(set(names)) != len(names):
             raise ValueError(f"source names must be unique, got {names}")
         self._running = True
+        if self._config.workers and self._model_factory is not None:
+            self._pool = WorkerPool(
+                self._config.workers,
+                WorkerSetup(
+                    self._model_factory,
+                    self._topic_list,
+                    None,
+                    self._config.dedupe_cache,
+                    self._config.keep_unmatched,
+                ),
+                self._model,
+                self._processor.run,
+            )
+            self._pool.start()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._process_loop())
@@ -197,6 +255,10 @@ class Pipeline:
                 await self._raw.put(_END)
         finally:
             self._running = False
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                await pool.close()
+                self.workers_peak_rss_mb = pool.peak_rss_mb
             for health in self._sources.values():
                 health.state = "stopped"
             for future in self._submitted:
@@ -262,7 +324,8 @@ class Pipeline:
                 break
             if isinstance(first, _Submission):
                 # Alone, so that its items share one transaction with nothing else.
-                await self._processed.put(await asyncio.to_thread(self._process_submission, first))
+                job = Submission(first.items, first.source_name)
+                await self._processed.put(await self._start_job(job, first.future))
                 continue
             batch = [first]
             deadline = loop.time() + wait_s
@@ -284,19 +347,41 @@ class Pipeline:
                     held = item
                     break
                 batch.append(item)
-            processed = await asyncio.to_thread(self._processor.process, batch)
-            await self._processed.put(processed)
+            await self._processed.put(await self._start_job(tuple(batch)))
         await self._processed.put(_END)
 
+    async def _start_job(
+        self, job: Job, sender: asyncio.Future[SubmitResult] | None = None
+    ) -> _InFlight:
+        """Hand the job to a worker process, or process it on a thread here and now."""
+        if self._pool is not None:
+            return _InFlight(self._pool.submit(job), sender)
+        result: asyncio.Future[Processed] = asyncio.get_running_loop().create_future()
+        result.set_result(await asyncio.to_thread(self._processor.run, job))
+        return _InFlight(result, sender)
+
     async def _write_loop(self) -> None:
-        while (processed := await self._processed.get()) != _END:
-            assert not isinstance(processed, str)
-            if isinstance(processed, _ProcessedSubmission):
-                result = await self._commit(processed.batch)
-                if not processed.future.done():
-                    processed.future.set_result(_outcome(processed, result))
-            else:
-                await self._commit(processed)
+        while (entry := await self._processed.get()) != _END:
+            assert not isinstance(entry, str)
+            processed = await entry.result
+            batch = processed.batch if isinstance(processed, ProcessedSubmission) else processed
+            if self._pool is not None and self._neardup is not None:
+                batch = await asyncio.to_thread(self._group, self._neardup, batch)
+            result = await self._commit(batch)
+            sender = entry.sender
+            if isinstance(processed, ProcessedSubmission) and sender and not sender.done():
+                sender.set_result(_outcome(processed, result))
+
+    @staticmethod
+    def _group(index: NearDupIndex, batch: ProcessedBatch) -> ProcessedBatch:
+        try:
+            return with_dup_groups(index, batch)
+        except Exception:
+            # Grouping is an enrichment: a bug in it must not lose the posts.
+            log.exception(
+                "near-duplicate grouping failed; %d posts stored ungrouped", len(batch.posts)
+            )
+            return batch
 
     async def _commit(self, processed: ProcessedBatch) -> WriteResult | None:
         """Write one processed batch, count it and announce it; None when there was
@@ -444,38 +529,6 @@ class Pipeline:
         if not future.cancelled():
             future.exception()  # retrieved: a sender who gave up must not leave it unread
 
-    def _process_submission(self, submission: _Submission) -> _ProcessedSubmission:
-        """Normalize every item to know which ones are rejected (by index), then run the
-        valid ones through the processor. Runs on a worker thread."""
-        rejected: list[tuple[int, str]] = []
-        rejects: list[Reject] = []
-        valid: list[Sourced] = []
-        index_of: dict[int, int] = {}
-        for index, item in enumerate(submission.items):
-            outcome = normalize(item)
-            if isinstance(outcome, Reject):
-                rejected.append((index, outcome.reason))
-                rejects.append(outcome)
-            else:
-                index_of[id(item.payload)] = index
-                valid.append(Sourced(submission.source_name, item))
-        processed = self._processor.process(valid)
-        # Only an item that broke a stage unexpectedly is rejected by the processor.
-        rejected += [(index_of.get(id(r.payload), -1), r.reason) for r in processed.rejects]
-        rejected.sort()
-        return _ProcessedSubmission(
-            batch=ProcessedBatch(
-                posts=processed.posts,
-                rejects=(*rejects, *processed.rejects),
-                checkpoints=(),
-                duplicates=processed.duplicates,
-                unmatched=processed.unmatched,
-                received=len(submission.items),
-            ),
-            rejected=tuple(rejected),
-            future=submission.future,
-        )
-
     def health(self) -> dict[str, Any]:
         counters = self.counters
         return {
@@ -506,7 +559,7 @@ class Pipeline:
         }
 
 
-def _outcome(processed: _ProcessedSubmission, result: WriteResult | None) -> SubmitResult:
+def _outcome(processed: ProcessedSubmission, result: WriteResult | None) -> SubmitResult:
     batch = processed.batch
     return SubmitResult(
         accepted=len(result.inserted) if result is not None else 0,

@@ -15,7 +15,7 @@ from typing import Protocol
 from signalroom.query.ast import And, Field, Node, Not, Or, Phrase, Query, Term, Title
 from signalroom.query.doc import MatchDoc
 from signalroom.query.proximity import LooseSlots, Span, is_near
-from signalroom.query.token import TokenIndex
+from signalroom.query.token import TokenIndex, TokenKind, token_pattern
 
 
 class CompiledQuery:
@@ -54,12 +54,13 @@ class _Spans(Protocol):
 
 
 class _TermSpans:
-    __slots__ = ("kind", "literal", "regex")
+    __slots__ = ("kind", "literal", "regex", "search")
 
     def __init__(self, term: Term) -> None:
         self.kind = term.kind
         self.literal = term.pattern
         self.regex = wildcard_regex(term.pattern).fullmatch if term.has_wildcard else None
+        self.search = token_pattern([term.pattern]).search if term.has_wildcard else None
 
     def positions(self, index: TokenIndex) -> list[int]:
         table = index.table(self.kind)
@@ -73,10 +74,9 @@ class _TermSpans:
         return found
 
     def present(self, index: TokenIndex) -> bool:
-        table = index.table(self.kind)
-        if self.regex is None:
-            return self.literal in table
-        return any(self.regex(token) is not None for token in table)
+        if self.search is None:
+            return self.literal in index.table(self.kind)
+        return self.search(index.keys_text(self.kind)) is not None
 
     def spans(self, index: TokenIndex) -> list[Span]:
         return [(position, position) for position in self.positions(index)]
@@ -132,13 +132,51 @@ class _PhraseSpans:
 
 
 class _OrSpans:
-    __slots__ = ("parts",)
+    __slots__ = ("_gated", "_literals", "_others", "_wildcards", "parts")
 
     def __init__(self, parts: tuple[_Spans, ...]) -> None:
         self.parts = parts
+        # Presence is what most posts are asked (a long OR of risk words that is mostly
+        # absent): plain terms become one set look-up per token kind, and wildcard terms
+        # one regex search per kind, rather than one call per term; a phrase of plain
+        # terms is only looked at when its longest word is there.
+        literals: dict[TokenKind, set[str]] = {}
+        wildcards: dict[TokenKind, list[str]] = {}
+        gated: dict[TokenKind, dict[str, list[_PhraseSpans]]] = {}
+        others: list[_Spans] = []
+        for part in parts:
+            if isinstance(part, _PhraseSpans) and not any(t.search for t in part.terms):
+                gate = max(part.terms, key=lambda term: len(term.literal))
+                gated.setdefault(gate.kind, {}).setdefault(gate.literal, []).append(part)
+            elif not isinstance(part, _TermSpans):
+                others.append(part)
+            elif part.search is None:
+                literals.setdefault(part.kind, set()).add(part.literal)
+            else:
+                wildcards.setdefault(part.kind, []).append(part.literal)
+        self._literals = tuple((kind, frozenset(words)) for kind, words in literals.items())
+        self._wildcards = tuple(
+            (kind, token_pattern(patterns).search) for kind, patterns in wildcards.items()
+        )
+        self._gated = tuple(
+            (kind, {gate: tuple(phrases) for gate, phrases in by_gate.items()})
+            for kind, by_gate in gated.items()
+        )
+        self._others = tuple(others)
 
     def present(self, index: TokenIndex) -> bool:
-        return any(part.present(index) for part in self.parts)
+        for kind, words in self._literals:
+            if not words.isdisjoint(index.table(kind)):
+                return True
+        for kind, search in self._wildcards:
+            if search(index.keys_text(kind)) is not None:
+                return True
+        for kind, by_gate in self._gated:
+            table = index.table(kind)
+            for gate in by_gate.keys() & table.keys():
+                if any(phrase.present(index) for phrase in by_gate[gate]):
+                    return True
+        return any(part.present(index) for part in self._others)
 
     def spans(self, index: TokenIndex) -> list[Span]:
         return [span for part in self.parts for span in part.spans(index)]

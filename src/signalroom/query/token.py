@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,7 +110,7 @@ class TokenIndex:
     Built once per text and then only read; the lists must never be mutated by callers.
     """
 
-    __slots__ = ("hashtags", "mentions", "size", "words")
+    __slots__ = ("_keys", "hashtags", "mentions", "size", "words")
 
     def __init__(
         self,
@@ -122,6 +123,7 @@ class TokenIndex:
         self.hashtags = hashtags
         self.mentions = mentions
         self.size = size
+        self._keys: dict[TokenKind, str] = {}
 
     @classmethod
     def build(cls, normalized: str) -> TokenIndex:
@@ -153,3 +155,35 @@ class TokenIndex:
         if kind == "hashtag":
             return self.hashtags
         return self.mentions
+
+    def keys_text(self, kind: TokenKind) -> str:
+        """The distinct tokens of ``kind``, each fenced by :data:`KEY_SEPARATOR` on both
+        sides, so that one regular-expression search (:func:`token_pattern`) finds whether
+        any token fits a wildcard pattern, instead of one match per token. Built on first
+        use and kept."""
+        text = self._keys.get(kind)
+        if text is None:
+            table = self.table(kind)
+            text = self._keys[kind] = (
+                f"{KEY_SEPARATOR}{KEY_SEPARATOR.join(table)}{KEY_SEPARATOR}"
+                if table
+                else KEY_SEPARATOR
+            )
+        return text
+
+
+KEY_SEPARATOR = "\x00"
+"""Never part of a token (it is not a token character), so it can fence tokens apart."""
+
+
+def token_pattern(patterns: Iterable[str]) -> re.Pattern[str]:
+    """A regex that finds, in :meth:`TokenIndex.keys_text`, a whole token fitting any of
+    ``patterns`` (``*`` any run of characters, ``?`` one character, the rest literal)."""
+    alternatives = [
+        "".join(
+            "[^\x00]*" if char == "*" else "[^\x00]" if char == "?" else re.escape(char)
+            for char in pattern
+        )
+        for pattern in patterns
+    ]
+    return re.compile(f"\x00(?:{'|'.join(alternatives)})\x00")

@@ -39,6 +39,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -87,7 +88,7 @@ MAX_REJECTS: Final = 1000
 MAX_CORRECTOR: Final = 80
 PURGE_CHUNK: Final = 2000
 MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables; RETURNING and UPSERT are older
-_WRITER_CACHE_KIB: Final = 65536
+_WRITER_CACHE_KIB: Final = 16384
 _READER_CACHE_KIB: Final = 8192
 _WAL_LIMIT_BYTES: Final = 64 * 1024 * 1024
 
@@ -340,6 +341,13 @@ class SqliteStore:
                 _rollup(conn.execute(_UPSERT_ROLLUP, delta).fetchone())
                 for delta in _rollup_deltas(inserted)
             ]
+            revised = _revise(conn, batch.revisions, set(unique), known_topics)
+            inserted.extend(revised.inserted)
+            rollups.extend(
+                _rollup(conn.execute(_UPSERT_ROLLUP, delta).fetchone())
+                for delta in _rollup_deltas(revised.inserted)
+            )
+            deleted = _delete(conn, batch.deletions)
             conn.executemany(
                 _INSERT_REJECT,
                 ((r.source, r.reason, r.payload, r.received_at) for r in batch.rejects),
@@ -348,13 +356,16 @@ class SqliteStore:
                 _UPSERT_CHECKPOINT,
                 ((source, value, now) for source, value in batch.checkpoints),
             )
-            _tally(conn, posts=len(inserted), rejects=len(batch.rejects))
+            _tally(conn, posts=len(inserted) - len(deleted), rejects=len(batch.rejects))
+            changed = _with_topics(conn, _rows_of(conn, revised.updated)) if revised.updated else []
         rollups.sort(key=lambda rollup: (rollup.topic_id, rollup.bucket_start))
         return WriteResult(
             inserted=tuple(inserted),
-            duplicates=len(batch.posts) - len(inserted),
+            duplicates=len(batch.posts) - (len(inserted) - len(revised.inserted)),
             rejects=len(batch.rejects),
             rollups=tuple(rollups),
+            revised=tuple(changed),
+            deleted=tuple(deleted),
         )
 
     def recent_fingerprints(self, since: float, limit: int) -> list[PostFingerprint]:
@@ -806,6 +817,91 @@ def _with_topics(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[
         _post_from_row(row, tuple(matches.get(row[0], ())), corrections.get(row[0])) for row in rows
     ]
     return moderation.attach_overrides(conn, items, ids)
+
+
+_REVISED_COLUMNS: Final = (
+    "url, author_name, author_followers, text, title, likes, reposts, replies, quotes, media, "
+    "lang, lang_confidence, hashtags, mentions, links, reach, model_version, complaint, "
+    "complaint_score, keywords, simhash"
+)
+_REVISE_POST: Final = (
+    f"UPDATE posts SET ({_REVISED_COLUMNS}) = "  # noqa: S608
+    f"({', '.join('?' * len(_REVISED_COLUMNS.split(', ')))}) WHERE id = ?"
+)
+# A person's verdicts outlive an edit: sentiment and moderation change only where nobody
+# decided them.
+_REVISE_SENTIMENT: Final = (
+    "UPDATE posts SET sentiment_label = ?, sentiment_score = ? WHERE id = ? "
+    "AND id NOT IN (SELECT post_id FROM sentiment_corrections)"
+)
+_REVISE_MODERATION: Final = (
+    "UPDATE posts SET moderation_verdict = ?, moderation_reasons = ?, moderation_score = ? "
+    "WHERE id = ? AND id NOT IN (SELECT post_id FROM moderation_overrides)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Revised:
+    inserted: list[EnrichedPost]
+    updated: list[str]
+
+
+def _revise(
+    conn: sqlite3.Connection,
+    revisions: Iterable[EnrichedPost],
+    in_batch: set[str],
+    known_topics: set[int],
+) -> _Revised:
+    latest = {item.post.id: item for item in revisions if item.post.id not in in_batch}
+    if not latest:
+        return _Revised([], [])
+    stored = {
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+            (_json.encode(list(latest)),),
+        )
+    }
+    fresh = [_known_topics_only(i, known_topics) for key, i in latest.items() if key not in stored]
+    conn.executemany(_INSERT_POST, map(_post_row, fresh))
+    conn.executemany(
+        _INSERT_POST_TOPIC,
+        ((i.post.id, topic_id, i.post.created_at) for i in fresh for topic_id in i.topics),
+    )
+    for key in sorted(stored):
+        item = latest[key]
+        row = dict(zip(_POST_COLUMNS.split(", "), _post_row(item), strict=True))
+        conn.execute(_REVISE_POST, (*(row[c] for c in _REVISED_COLUMNS.split(", ")), key))
+        sentiment = item.enrichment.sentiment
+        conn.execute(_REVISE_SENTIMENT, (sentiment.label, sentiment.score, key))
+        moderation = item.enrichment.moderation
+        conn.execute(
+            _REVISE_MODERATION,
+            (moderation.verdict, _strings_json(moderation.reasons), moderation.score, key),
+        )
+    return _Revised(fresh, sorted(stored))
+
+
+def _delete(conn: sqlite3.Connection, ids: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    gone = [
+        row[0]
+        for row in conn.execute(
+            "DELETE FROM posts WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
+            (_json.encode(wanted),),
+        )
+    ]
+    return sorted(gone)
+
+
+def _rows_of(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        f"SELECT {_SELECT_POST} FROM posts p WHERE p.id IN "  # noqa: S608
+        "(SELECT value FROM json_each(?)) ORDER BY p.id",
+        (_json.encode(ids),),
+    ).fetchall()
 
 
 def _known_topics_only(item: EnrichedPost, known: set[int]) -> EnrichedPost:
