@@ -24,6 +24,7 @@ import httpx
 import uvicorn
 
 from signalroom.alerting.escalation import EscalationLevel, EscalationPolicy
+from signalroom.alerting.model import AlertSettings
 from signalroom.alerting.signing import MIN_KEY_BYTES, new_signing_key
 from signalroom.alerting.teams import Member, Team
 from signalroom.bus.base import LIVE_CHANNEL
@@ -195,11 +196,17 @@ def open_alerting(
     key = ack_key(config.store.data_dir)
     ttl_s = config.alerting.ack_link_hours * 3600.0
     alerts = SqliteAlertStore.open(data_path(config))
+    settings = config.alerting
     engine = AlertEngine(
         store,
         alerts,
         clock,
-        EngineSettings(),
+        EngineSettings(
+            alerts=AlertSettings(
+                auto_resolve_after_s=settings.auto_resolve_minutes * 60.0 or None,
+                reopen_window_s=settings.reopen_minutes * 60.0,
+            )
+        ),
         render=signed_renderer(key=key, public_url=config.web.public_url, ttl_s=ttl_s),
     )
     client = httpx.AsyncClient()

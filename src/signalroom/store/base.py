@@ -38,6 +38,13 @@ class WriteBatch(msgspec.Struct, frozen=True):
     posts: tuple[EnrichedPost, ...] = ()
     rejects: tuple[Reject, ...] = ()
     checkpoints: tuple[tuple[str, str], ...] = ()
+    revisions: tuple[EnrichedPost, ...] = ()
+    """Posts their authors edited, as they now read (enriched again). A stored post takes
+    the new text and enrichment (a person's sentiment or moderation decision stays); one not
+    stored is inserted like any post. Topic matches and rollups stay as first counted."""
+    deletions: tuple[str, ...] = ()
+    """Ids of posts their authors or servers deleted: the rows go (with their matches,
+    corrections and decisions); rollups keep what was counted."""
 
 
 class WriteResult(msgspec.Struct, frozen=True):
@@ -51,6 +58,10 @@ class WriteResult(msgspec.Struct, frozen=True):
     duplicates: int
     rejects: int
     rollups: tuple[Rollup, ...]
+    revised: tuple[EnrichedPost, ...] = ()
+    """Stored posts the batch's revisions changed, as they now read."""
+    deleted: tuple[str, ...] = ()
+    """Ids of the stored posts the batch deleted."""
 
 
 class PostQuery(msgspec.Struct, frozen=True):
