@@ -143,6 +143,11 @@ def post_updated_event(item: EnrichedPost) -> bytes:
     return _encoder.encode({"type": "post_updated", "item": post_json(item)})
 
 
+def posts_deleted_event(ids: tuple[str, ...] | list[str]) -> bytes:
+    """Posts their authors or servers deleted: clients drop them wherever they show them."""
+    return _encoder.encode({"type": "posts_deleted", "ids": list(ids)})
+
+
 def hello_event(now: float) -> bytes:
     return _encoder.encode({"type": "hello", "server_time": to_iso(now)})
 

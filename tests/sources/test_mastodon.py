@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from signalroom.clock import ManualClock
 from signalroom.errors import ConfigError, RejectError
 from signalroom.models import Post, RawItem, Reject
+from signalroom.pipeline.normalize import normalize
 from signalroom.pipeline.normalizers.change import Revision, Tombstone
-from signalroom.pipeline.normalizers.mastodon import normalize_mastodon, read_mastodon
+from signalroom.pipeline.normalizers.mastodon import read_mastodon
 from signalroom.sources.backoff import ReconnectPolicy
 from signalroom.sources.deps import SourceDeps
 from signalroom.sources.mastodon import (
@@ -107,10 +108,9 @@ def test_mastodon_stream_tells_posts_edits_and_deletions_apart() -> None:
     assert outcomes[2].post.text == "Trying the new Acme build (edited)"
     assert isinstance(outcomes[3], Tombstone)
     assert outcomes[3].native_id == older["uri"]
-    # Today's registered normalizer: an edit gives its post, a deletion is not a post.
-    assert normalize_mastodon(items[2]).native_id == live["uri"]
-    with pytest.raises(RejectError, match="does not apply deletions yet"):
-        normalize_mastodon(items[3])
+    # The pipeline's normalizer hands both on: the store revises and deletes.
+    assert isinstance(normalize(items[2]), Revision)
+    assert isinstance(normalize(items[3]), Tombstone)
     checkpoint = json.loads(items[-1].checkpoint or "{}")
     assert checkpoint == {f"{fake_key(items)}|hashtag|acme": live["id"]}
 

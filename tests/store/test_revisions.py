@@ -47,8 +47,11 @@ def test_a_revision_replaces_text_and_enrichment_but_not_decisions(store: Store)
     assert store.query_rollups((topic.id,), T0 - 60, T0 + 60, "minute") == before
 
 
-def test_a_revision_of_an_unknown_post_is_stored_as_new(store: Store) -> None:
-    result = store.write_batch(WriteBatch(revisions=(make_post("late", text="edited first"),)))
+def test_a_revision_of_an_unknown_post_is_stored_as_new_if_it_matched(store: Store) -> None:
+    topic = store.create_topic(TopicDraft(name="Acme", query="acme"), T0)
+    late = make_post("late", text="edited first", topics=(topic.id,))
+    unmatched = make_post("other", text="edited, matches nothing")
+    result = store.write_batch(WriteBatch(revisions=(late, unmatched)))
     assert [item.post.id for item in result.inserted] == ["demo:late"]
     assert result.revised == ()
     assert store.get_post("demo:late").post.text == "edited first"

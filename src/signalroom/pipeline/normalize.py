@@ -23,6 +23,7 @@ import msgspec
 
 from signalroom.errors import RejectError
 from signalroom.models import Author, Engagement, Post, RawItem, Reject, post_id
+from signalroom.pipeline.normalizers.change import Revision, Tombstone
 
 MAX_PAYLOAD_BYTES: Final = 2_000_000
 MAX_ID_CHARS: Final = 200
@@ -131,7 +132,7 @@ def normalize_generic(item: RawItem) -> Post:
     )
 
 
-Normalizer = Callable[[RawItem], Post]
+Normalizer = Callable[[RawItem], Post | Revision | Tombstone]
 
 
 @functools.cache
@@ -152,7 +153,7 @@ def normalizers() -> Mapping[str, Normalizer]:
         "webhook": normalize_generic,
         "file": normalize_generic,
         "bluesky": bluesky.normalize_bluesky,
-        "mastodon": mastodon.normalize_mastodon,
+        "mastodon": mastodon.read_mastodon,
         "rss": rss.normalize_rss,
         "hackernews": hackernews.normalize_hackernews,
         "reddit": reddit.normalize_reddit,
@@ -160,8 +161,9 @@ def normalizers() -> Mapping[str, Normalizer]:
     }
 
 
-def normalize(item: RawItem) -> Post | Reject:
-    """The item as a Post, or as a Reject (with its payload, kept) when it cannot be one."""
+def normalize(item: RawItem) -> Post | Revision | Tombstone | Reject:
+    """The item as a Post (or, from a source that reports them, an edit or a deletion of a
+    post it sent before), or as a Reject (with its payload, kept) when it cannot be one."""
     normalizer = normalizers().get(item.source)
     if normalizer is None:
         reason = f"no normalizer for source {item.source!r}"

@@ -479,6 +479,8 @@ def join_results(job: Job, parts: list[Processed]) -> Processed:
         duplicates=sum(batch.duplicates for batch in batches),
         unmatched=sum(batch.unmatched for batch in batches),
         received=sum(batch.received for batch in batches),
+        revisions=tuple(item for batch in batches for item in batch.revisions),
+        deletions=tuple(key for batch in batches for key in batch.deletions),
     )
     if not isinstance(job, Submission):
         return joined

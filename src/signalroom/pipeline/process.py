@@ -18,6 +18,7 @@ from signalroom.models import EnrichedPost, Enrichment, Post, RawItem, Reject
 from signalroom.pipeline.dedupe import RecentIds
 from signalroom.pipeline.neardup import Fingerprinted, NearDupIndex
 from signalroom.pipeline.normalize import normalize
+from signalroom.pipeline.normalizers.change import Revision, Tombstone
 from signalroom.pipeline.topics import TopicIndex
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,30 @@ class ProcessedBatch(msgspec.Struct, frozen=True):
     duplicates: int
     unmatched: int
     received: int
+    revisions: tuple[EnrichedPost, ...] = ()
+    """Posts a source says were edited, enriched again (see ``WriteBatch.revisions``)."""
+    deletions: tuple[str, ...] = ()
+    """Ids of posts a source says were deleted."""
+
+
+class _Ran:
+    """What one pass over some items gave (accumulated across a one-by-one retry)."""
+
+    def __init__(self) -> None:
+        self.posts: list[EnrichedPost] = []
+        self.rejects: list[Reject] = []
+        self.duplicates = 0
+        self.unmatched = 0
+        self.revisions: list[EnrichedPost] = []
+        self.deletions: list[str] = []
+
+    def add(self, other: _Ran) -> None:
+        self.posts += other.posts
+        self.rejects += other.rejects
+        self.duplicates += other.duplicates
+        self.unmatched += other.unmatched
+        self.revisions += other.revisions
+        self.deletions += other.deletions
 
 
 class Submission(msgspec.Struct, frozen=True):
@@ -122,6 +147,8 @@ class Processor:
                 duplicates=processed.duplicates,
                 unmatched=processed.unmatched,
                 received=len(submission.items),
+                revisions=processed.revisions,
+                deletions=processed.deletions,
             ),
             rejected=tuple(rejected),
         )
@@ -132,75 +159,86 @@ class Processor:
             if sourced.item.checkpoint is not None:
                 checkpoints[sourced.source_name] = sourced.item.checkpoint
         try:
-            posts, rejects, duplicates, unmatched = self._run(batch, dedupe=True)
+            ran = self._run(batch, dedupe=True)
         except Exception:
             log.exception("a batch of %d items failed; retrying its items one by one", len(batch))
-            posts, rejects, duplicates, unmatched = [], [], 0, 0
+            ran = _Ran()
             for sourced in batch:
                 try:
                     # The failed run already marked these ids as seen: skip the shortcut
                     # (the store still stores each post once).
-                    p, r, d, u = self._run([sourced], dedupe=False)
+                    ran.add(self._run([sourced], dedupe=False))
                 except Exception as err:
                     log.exception("an item failed alone; kept as a reject")
                     item = sourced.item
-                    r = [
+                    ran.rejects.append(
                         Reject(
                             item.source, f"internal error: {err!r}", item.payload, item.received_at
                         )
-                    ]
-                    p, d, u = [], 0, 0
-                posts += p
-                rejects += r
-                duplicates += d
-                unmatched += u
+                    )
         return ProcessedBatch(
-            posts=tuple(posts),
-            rejects=tuple(rejects),
+            posts=tuple(ran.posts),
+            rejects=tuple(ran.rejects),
             checkpoints=tuple(checkpoints.items()),
-            duplicates=duplicates,
-            unmatched=unmatched,
+            duplicates=ran.duplicates,
+            unmatched=ran.unmatched,
             received=len(batch),
+            revisions=tuple(ran.revisions),
+            deletions=tuple(ran.deletions),
         )
 
-    def _run(
-        self, batch: Sequence[Sourced], dedupe: bool
-    ) -> tuple[list[EnrichedPost], list[Reject], int, int]:
-        rejects: list[Reject] = []
+    def _run(self, batch: Sequence[Sourced], dedupe: bool) -> _Ran:
+        ran = _Ran()
         fresh: list[Post] = []
-        duplicates = 0
+        edited: list[Post] = []
         for sourced in batch:
             outcome = normalize(sourced.item)
             if isinstance(outcome, Reject):
-                rejects.append(outcome)
+                ran.rejects.append(outcome)
+            elif isinstance(outcome, Tombstone):
+                ran.deletions.append(outcome.id)
+            elif isinstance(outcome, Revision):
+                # An edit is news about a post already seen: never skipped as a repeat.
+                edited.append(outcome.post)
             elif dedupe and self._recent.seen(outcome.id):
-                duplicates += 1
+                ran.duplicates += 1
             else:
                 fresh.append(outcome)
-        if not fresh:
-            return [], rejects, duplicates, 0
-        languages = self._model.detect_languages(fresh)
+        if fresh:
+            ran.posts, ran.unmatched = self._enrich(fresh, keep_unmatched=self._keep_unmatched)
+            ran.posts = self._grouped(ran.posts)
+        if edited:
+            # Enriched like any post; one that matches no topic still revises a stored copy.
+            ran.revisions, _ = self._enrich(edited, keep_unmatched=True)
+        return ran
+
+    def _enrich(self, posts: list[Post], *, keep_unmatched: bool) -> tuple[list[EnrichedPost], int]:
+        languages = self._model.detect_languages(posts)
         kept: list[Post] = []
         kept_languages: list[tuple[str, float]] = []
         kept_topics: list[tuple[int, ...]] = []
         unmatched = 0
-        for post, language in zip(fresh, languages, strict=True):
+        for post, language in zip(posts, languages, strict=True):
             topics = self._topics.match(post, language[0])
-            if topics or self._keep_unmatched:
+            if topics or keep_unmatched:
                 kept.append(post)
                 kept_languages.append(language)
                 kept_topics.append(topics)
             else:
                 unmatched += 1
         enrichments = self._model.enrich_batch(kept, kept_languages) if kept else []
-        groups = self._dup_groups(kept, enrichments)
-        posts = [
-            EnrichedPost(post=post, enrichment=enrichment, topics=topics, dup_group=group)
-            for post, enrichment, topics, group in zip(
-                kept, enrichments, kept_topics, groups, strict=True
-            )
+        enriched = [
+            EnrichedPost(post=post, enrichment=enrichment, topics=topics)
+            for post, enrichment, topics in zip(kept, enrichments, kept_topics, strict=True)
         ]
-        return posts, rejects, duplicates, unmatched
+        return enriched, unmatched
+
+    def _grouped(self, posts: list[EnrichedPost]) -> list[EnrichedPost]:
+        groups = self._dup_groups([i.post for i in posts], [i.enrichment for i in posts])
+        return [
+            msgspec.structs.replace(item, dup_group=group) if group is not None else item
+            for item, group in zip(posts, groups, strict=True)
+        ]
 
     def _dup_groups(
         self, posts: Sequence[Post], enrichments: Sequence[Enrichment]

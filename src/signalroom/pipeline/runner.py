@@ -43,7 +43,7 @@ from signalroom.pipeline.process import (
 from signalroom.pipeline.topics import TopicIndex
 from signalroom.sources.base import Source, SourceState
 from signalroom.store.base import Store, WriteBatch, WriteResult
-from signalroom.wire import posts_event, rollups_event
+from signalroom.wire import post_updated_event, posts_deleted_event, posts_event, rollups_event
 
 log = logging.getLogger(__name__)
 
@@ -389,12 +389,20 @@ class Pipeline:
         self.counters.received += processed.received
         self.counters.duplicates += processed.duplicates
         self.counters.unmatched += processed.unmatched
-        if not (processed.posts or processed.rejects or processed.checkpoints):
+        if not (
+            processed.posts
+            or processed.rejects
+            or processed.checkpoints
+            or processed.revisions
+            or processed.deletions
+        ):
             return None
         batch = WriteBatch(
             posts=processed.posts,
             rejects=processed.rejects,
             checkpoints=processed.checkpoints,
+            revisions=processed.revisions,
+            deletions=processed.deletions,
         )
         result = await self._write(batch)
         committed_at = self._clock.now()
@@ -409,6 +417,10 @@ class Pipeline:
             await self._broadcaster.publish(LIVE_CHANNEL, posts_event(result.inserted))
         if result.rollups:
             await self._broadcaster.publish(LIVE_CHANNEL, rollups_event(result.rollups))
+        for item in result.revised:
+            await self._broadcaster.publish(LIVE_CHANNEL, post_updated_event(item))
+        if result.deleted:
+            await self._broadcaster.publish(LIVE_CHANNEL, posts_deleted_event(result.deleted))
         return result
 
     async def _write(self, batch: WriteBatch) -> WriteResult:
@@ -467,7 +479,12 @@ class Pipeline:
         try:
             last = await asyncio.to_thread(
                 self._store.write_batch,
-                WriteBatch(rejects=tuple(rejects), checkpoints=batch.checkpoints),
+                WriteBatch(
+                    rejects=tuple(rejects),
+                    checkpoints=batch.checkpoints,
+                    revisions=batch.revisions,
+                    deletions=batch.deletions,
+                ),
             )
         except Exception:
             return None
@@ -477,6 +494,8 @@ class Pipeline:
             duplicates=sum(res.duplicates for res in results),
             rejects=last.rejects,
             rollups=tuple(rollups.values()),
+            revised=last.revised,
+            deleted=last.deleted,
         )
 
     async def submit(self, items: Sequence[RawItem], source_name: str) -> SubmitResult:

@@ -862,7 +862,12 @@ def _revise(
             (_json.encode(list(latest)),),
         )
     }
-    fresh = [_known_topics_only(i, known_topics) for key, i in latest.items() if key not in stored]
+    # An edit of a post never stored is stored as new only if it matched a topic.
+    fresh = [
+        _known_topics_only(i, known_topics)
+        for key, i in latest.items()
+        if key not in stored and i.topics
+    ]
     conn.executemany(_INSERT_POST, map(_post_row, fresh))
     conn.executemany(
         _INSERT_POST_TOPIC,

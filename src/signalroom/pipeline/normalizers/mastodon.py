@@ -9,9 +9,8 @@ instance it came from::
 The native id is the status ``uri`` (its federation id), so the same post seen on several
 instances is one post. ``read_mastodon`` says what an item is: a new :class:`Post`, a
 :class:`Revision` (``status.update``: the post as edited) or a :class:`Tombstone`
-(``delete``). ``normalize_mastodon`` is the :func:`~signalroom.pipeline.normalize.normalizers` entry until the pipeline
-applies revisions and tombstones: it gives the post of a create or an edit, and a reject
-for a deletion. HTML content becomes plain text through a real parser. Never does I/O or
+(``delete``); it is the :func:`~signalroom.pipeline.normalize.normalizers` entry, and the
+pipeline applies revisions and tombstones to the store. HTML content becomes plain text through a real parser. Never does I/O or
 reads the clock.
 """
 
@@ -102,21 +101,6 @@ def read_mastodon(item: RawItem) -> Post | Revision | Tombstone:
     if wrapped.event == "status.update" and status.edited_at:
         return Revision(post=post, edited_at=_instant("status.edited_at", status.edited_at))
     return post
-
-
-def normalize_mastodon(item: RawItem) -> Post:
-    """The post of a create or an edit (the pipeline stores a post once, so an edit of a
-    stored post is skipped as a duplicate); a deletion is rejected until the pipeline can
-    apply :class:`Tombstone` (then register :func:`read_mastodon` instead)."""
-    outcome = read_mastodon(item)
-    if isinstance(outcome, Revision):
-        return outcome.post
-    if isinstance(outcome, Tombstone):
-        raise RejectError(
-            f"unsupported: deletion of {show(outcome.native_id)} "
-            "(the pipeline does not apply deletions yet)"
-        )
-    return outcome
 
 
 def _post(status: _Status, host: str, received_at: float) -> Post:

@@ -68,6 +68,9 @@ function onEvent(event) {
     receivePosts(event.items);
   } else if (event.type === "post_updated") {
     updatePost(event.item);
+  } else if (event.type === "posts_deleted") {
+    const gone = new Set(event.ids);
+    for (const li of document.querySelectorAll(".mini-post")) if (gone.has(li.dataset.id)) li.remove();
   } else if (event.type === "alert" && event.item) {
     receiveAlert(event.item);
   }

@@ -195,7 +195,16 @@ function onEvent(event) {
     if (state.pending.length > MAX_PENDING) state.pending.splice(0, state.pending.length - MAX_PENDING);
   } else if (event.type === "post_updated") {
     updatePost(event.item);
+  } else if (event.type === "posts_deleted") {
+    dropPosts(event.ids);
   }
+}
+
+/** Posts their authors deleted leave the wall at once. */
+function dropPosts(ids) {
+  const gone = new Set(ids);
+  for (const li of [...$("posts").children]) if (gone.has(li.dataset.id)) li.remove();
+  state.pending = state.pending.filter((p) => !gone.has(p.id));
 }
 
 function isShowable(post) {
