@@ -208,7 +208,7 @@ class SqliteStore:
         self._clock = clock
         self._write_lock = threading.Lock()
         self._readers = _Readers(
-            lambda: _connect(path, cache_kib=_READER_CACHE_KIB, query_only=True)
+            lambda: connect(path, cache_kib=_READER_CACHE_KIB, query_only=True)
         )
         self._closed = False
 
@@ -227,7 +227,7 @@ class SqliteStore:
         except OSError as err:
             raise StoreError(f"cannot create the data directory {path.parent}: {err}") from err
         try:
-            writer = _connect(path, cache_kib=_WRITER_CACHE_KIB, query_only=False)
+            writer = connect(path, cache_kib=_WRITER_CACHE_KIB, query_only=False)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open database {path}: {err}") from err
         try:
@@ -680,7 +680,9 @@ class _Readers:
             return len(self._open)
 
 
-def _connect(path: Path, *, cache_kib: int, query_only: bool) -> sqlite3.Connection:
+def connect(path: Path, *, cache_kib: int, query_only: bool) -> sqlite3.Connection:
+    """A connection with the pragmas every store on this file must agree on (the alert
+    store opens its own with this too)."""
     # check_same_thread=False: a reader is closed by whichever thread drops its slot.
     conn = sqlite3.connect(
         path,

@@ -43,8 +43,8 @@ from signalroom.store.alerts import (
     SettingValue,
 )
 from signalroom.store.migrate import load_migrations, migrate
+from signalroom.store.sqlite import connect
 
-BUSY_TIMEOUT_S: Final = 30.0
 MAX_ALERT_PAGE: Final = 1000
 MAX_OUTBOX_PAGE: Final = 10_000
 MAX_ERROR_CHARS: Final = 2000
@@ -106,7 +106,7 @@ class SqliteAlertStore:
         StoreError when it cannot be opened or its schema is newer than this code."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = _connect(path, query_only=False)
+            writer = connect(path, cache_kib=_CACHE_KIB, query_only=False)
         except (OSError, sqlite3.Error) as err:
             raise StoreError(f"cannot open database {path}: {err}") from err
         try:
@@ -117,7 +117,7 @@ class SqliteAlertStore:
                     "directory on a local file system"
                 )
             migrate(writer, str(path), load_migrations())
-            reader = _connect(path, query_only=True)
+            reader = connect(path, cache_kib=_CACHE_KIB, query_only=True)
         except sqlite3.Error as err:
             writer.close()
             raise StoreError(f"cannot open database {path}: {err}") from err
@@ -597,25 +597,3 @@ def _message(row: tuple[Any, ...]) -> OutboxMessage:
 def _require_finite(value: float, field: str) -> None:
     if not math.isfinite(value):
         raise ValidationError(f"must be a finite number, got {value!r}", field)
-
-
-def _connect(path: Path, *, query_only: bool) -> sqlite3.Connection:
-    # The pragmas of signalroom.store.sqlite: both stores share one file and must agree.
-    conn = sqlite3.connect(
-        path,
-        timeout=BUSY_TIMEOUT_S,
-        isolation_level=None,
-        check_same_thread=False,
-        cached_statements=128,
-    )
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute(f"PRAGMA query_only = {'ON' if query_only else 'OFF'}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn

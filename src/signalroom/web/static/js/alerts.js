@@ -20,7 +20,7 @@ import {
 } from "./alertfmt.js";
 import { compact, grouped, toMs } from "./format.js";
 import { connectLive } from "./live.js";
-import { $, el, MAX_SIGNER_CHARS, readSigner, toast, writeSigner } from "./ui.js";
+import { $, el, MAX_SIGNER_CHARS, readSigner, showConnection, toast, writeSigner } from "./ui.js";
 
 const LIST_LIMIT = 200;
 const POSTS_SHOWN = 3;
@@ -1346,12 +1346,9 @@ function drawBacktest(result, series, alerts) {
 }
 
 // -- live ---------------------------------------------------------------------------------------
-const CONNECTION_TEXT = { connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", offline: "Offline" };
-
 function setConnection(name) {
   state.connection = name;
-  $("conn").dataset.state = name;
-  $("conn-text").textContent = CONNECTION_TEXT[name] || name;
+  showConnection(name);
 }
 
 function onEvent(event) {

@@ -9,7 +9,7 @@ import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
 import { fetchSources, renderSourceList } from "./sourcehealth.js";
-import { $, el, MAX_SIGNER_CHARS, readSigner, toast, writeSigner } from "./ui.js";
+import { $, el, MAX_SIGNER_CHARS, readSigner, showConnection, toast, writeSigner } from "./ui.js";
 
 const MINUTE = 60_000;
 const COUNT_MINUTES = 15;
@@ -45,12 +45,9 @@ const now = () => Date.now() + state.offsetMs;
 const minuteOf = (ms) => Math.floor(ms / MINUTE) * MINUTE;
 
 // -- connection ---------------------------------------------------------------------------
-const CONNECTION_TEXT = { connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", offline: "Offline" };
-
 function setConnection(name) {
   state.connection = name;
-  $("conn").dataset.state = name;
-  $("conn-text").textContent = CONNECTION_TEXT[name] || name;
+  showConnection(name);
 }
 
 function onEvent(event) {

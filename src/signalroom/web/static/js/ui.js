@@ -35,3 +35,11 @@ export function writeSigner(name) {
     // kept for this page only
   }
 }
+
+const CONNECTION_TEXT = { connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", offline: "Offline" };
+
+/** The header's connection pill (#conn, #conn-text) says ``name``. */
+export function showConnection(name) {
+  $("conn").dataset.state = name;
+  $("conn-text").textContent = CONNECTION_TEXT[name] || name;
+}
