@@ -25,6 +25,7 @@ from signalroom.errors import ConfigError, RejectError
 from signalroom.models import Post, RawItem, Reject, TopicDraft
 from signalroom.nlp import Enricher
 from signalroom.pipeline.normalizers.bluesky import normalize_bluesky
+from signalroom.pipeline.normalizers.change import Tombstone
 from signalroom.pipeline.runner import Pipeline
 from signalroom.sources.backoff import ReconnectPolicy
 from signalroom.sources.base import SourceCheck
@@ -108,13 +109,18 @@ def test_bluesky_stream_yields_posts_wrapped_with_resolved_profiles() -> None:
         jetstream.add(post_event(DID_B, "3k002", T0 + 2_000_000, "second acme post"))
         stream = source(jetstream, appview, profile_wait_ms=2_000).stream(str(T0))
         try:
-            return await take(stream, 2)
+            return await take(stream, 3)
         finally:
             await stream.aclose()
             await jetstream.stop()
             await appview.stop()
 
-    first, second = run(scenario())
+    # Likes and account events are skipped; a post's deletion is passed on (the store
+    # removes the post if it kept it).
+    first, deleted, second = run(scenario())
+    tombstone = normalize_bluesky(deleted)
+    assert isinstance(tombstone, Tombstone)
+    assert deleted.checkpoint == str(T0 + 1_600_000)
     assert event_of(first)["profile"] == {
         "handle": "casey.example",
         "displayName": "Casey Example",
@@ -124,6 +130,7 @@ def test_bluesky_stream_yields_posts_wrapped_with_resolved_profiles() -> None:
     assert first.checkpoint == str(T0 + 1_000_000)
     assert second.checkpoint == str(T0 + 2_000_000)
     post = normalize_bluesky(first)
+    assert isinstance(post, Post)
     assert post.native_id == f"{DID_A}/3k001"
     assert post.url == f"https://bsky.app/profile/{DID_A}/post/3k001"
     assert (post.author.handle, post.author.name, post.author.followers) == (
@@ -529,8 +536,8 @@ def test_bluesky_normalizer_reads_replies_quotes_images_and_cards() -> None:
 def test_bluesky_normalizer_rejects_what_is_not_a_post_create() -> None:
     cases = {
         "event.kind: not a commit: 'identity'": other_event(DID_A, T0, "identity"),
-        "event.commit: not a post create: 'delete' of 'app.bsky.feed.post'": other_event(
-            DID_A, T0, "delete"
+        "event.commit: not a post create: 'create' of 'app.bsky.feed.like'": other_event(
+            DID_A, T0, "like"
         ),
         "event.time_us: out of range 2023..2100: 5": post_event(DID_A, "3k", 5, "x"),
         "event.commit.rkey: not a record key: 'a/b'": post_event(DID_A, "a/b", T0, "x"),

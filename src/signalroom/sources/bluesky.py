@@ -558,12 +558,13 @@ class JetstreamSource:
         commit = head.commit
         if head.kind == "identity" and head.did:
             self._cache.forget(head.did)
-        if (
-            head.kind != "commit"
-            or commit is None
-            or commit.operation != "create"
-            or commit.collection != POST_COLLECTION
-        ):
+        if head.kind != "commit" or commit is None or commit.collection != POST_COLLECTION:
+            self.skipped += 1
+            return _Pending(b"", head.did, head.time_us, now, None)
+        if commit.operation == "delete":
+            # A deleted post: the store removes it if it kept it (no profile needed).
+            return _Pending(event, head.did, head.time_us, now, None)
+        if commit.operation != "create":
             self.skipped += 1
             return _Pending(b"", head.did, head.time_us, now, None)
         record = commit.record

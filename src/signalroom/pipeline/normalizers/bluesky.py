@@ -27,6 +27,7 @@ from signalroom.pipeline.normalize import _clean_line as clean_line
 from signalroom.pipeline.normalize import _clean_text as clean_text
 from signalroom.pipeline.normalize import _lang as language_code
 from signalroom.pipeline.normalize import _show as show
+from signalroom.pipeline.normalizers.change import Tombstone
 from signalroom.pipeline.normalizers.payload import Count, Name, Url, decode_payload
 
 KIND: Final = "bluesky"
@@ -127,13 +128,20 @@ class _Wrapped(msgspec.Struct, frozen=True):
 _decoder: Final = msgspec.json.Decoder(_Wrapped)
 
 
-def normalize_bluesky(item: RawItem) -> Post:
-    """Read one wrapped Jetstream post create. Raises RejectError with the reason."""
+def normalize_bluesky(item: RawItem) -> Post | Tombstone:
+    """Read one wrapped Jetstream post create (a Post) or delete (a Tombstone). Raises
+    RejectError with the reason."""
     wrapped = decode_payload(item.payload, _decoder, whole_utf8=True)
     event = wrapped.event
     commit = event.commit
     if event.kind != "commit" or commit is None:
         raise RejectError(f"event.kind: not a commit: {show(event.kind)}")
+    if commit.collection == POST_COLLECTION and commit.operation == "delete":
+        if _DID.fullmatch(event.did) is None or _RKEY.fullmatch(commit.rkey) is None:
+            raise RejectError("event: a deletion must name a DID and a record key")
+        return Tombstone(
+            source=KIND, native_id=f"{event.did}/{commit.rkey}", received_at=item.received_at
+        )
     if commit.collection != POST_COLLECTION or commit.operation != "create":
         raise RejectError(
             f"event.commit: not a post create: {show(commit.operation)} "
