@@ -199,6 +199,36 @@ _json = msgspec.json.Encoder()
 _WRITE_ERRORS: Final = (sqlite3.Error, ValueError, OverflowError, msgspec.MsgspecError)
 
 
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """``conn`` inside one ``BEGIN IMMEDIATE`` transaction: committed at the end, rolled
+    back on any error, storage errors raised as StoreError. The caller holds the writer."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as err:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(err, _WRITE_ERRORS):
+            raise StoreError(f"write to {path} failed: {err}") from err
+        raise
+
+
+def read_transaction(
+    conn: sqlite3.Connection, path: Path, work: Callable[[sqlite3.Connection], _T]
+) -> _T:
+    """``work`` on ``conn`` inside one read transaction, so its queries see one snapshot."""
+    try:
+        conn.execute("BEGIN")
+        try:
+            return work(conn)
+        finally:
+            conn.execute("COMMIT")
+    except sqlite3.Error as err:
+        raise StoreError(f"read from {path} failed: {err}") from err
+
+
 class SqliteStore:
     """The Store on one SQLite file. Build it with :meth:`open`."""
 
@@ -272,31 +302,14 @@ class SqliteStore:
         rolls it back, and storage errors become StoreError."""
         with self._write_lock:
             self._check_open()
-            conn = self._writer
-            try:
-                conn.execute("BEGIN IMMEDIATE")
+            with write_transaction(self._writer, self._path) as conn:
                 yield conn
-                conn.execute("COMMIT")
-            except BaseException as err:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(err, _WRITE_ERRORS):
-                    raise StoreError(f"write to {self._path} failed: {err}") from err
-                raise
 
     def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` on this thread's reader connection, inside one read transaction
         so that its queries see one snapshot."""
         self._check_open()
-        conn = self._readers.get()
-        try:
-            conn.execute("BEGIN")
-            try:
-                return work(conn)
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as err:
-            raise StoreError(f"read from {self._path} failed: {err}") from err
+        return read_transaction(self._readers.get(), self._path, work)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -43,7 +43,7 @@ from signalroom.store.alerts import (
     SettingValue,
 )
 from signalroom.store.migrate import load_migrations, migrate
-from signalroom.store.sqlite import connect
+from signalroom.store.sqlite import connect, read_transaction, write_transaction
 
 MAX_ALERT_PAGE: Final = 1000
 MAX_OUTBOX_PAGE: Final = 10_000
@@ -86,7 +86,6 @@ _OUTBOX_COLUMNS: Final = (
 _SELECT_RECORD: Final = """
     SELECT a.body, a.evidence, e.body FROM alerts a LEFT JOIN escalations e ON e.alert_id = a.id
 """
-_WRITE_ERRORS: Final = (sqlite3.Error, ValueError, OverflowError, msgspec.MsgspecError)
 
 
 class SqliteAlertStore:
@@ -143,30 +142,13 @@ class SqliteAlertStore:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             self._check_open()
-            conn = self._writer
-            try:
-                conn.execute("BEGIN IMMEDIATE")
+            with write_transaction(self._writer, self._path) as conn:
                 yield conn
-                conn.execute("COMMIT")
-            except BaseException as err:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(err, _WRITE_ERRORS):
-                    raise StoreError(f"write to {self._path} failed: {err}") from err
-                raise
 
     def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         with self._read_lock:
             self._check_open()
-            conn = self._reader
-            try:
-                conn.execute("BEGIN")
-                try:
-                    return work(conn)
-                finally:
-                    conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                raise StoreError(f"read from {self._path} failed: {err}") from err
+            return read_transaction(self._reader, self._path, work)
 
     def _check_open(self) -> None:
         if self._closed:
