@@ -351,13 +351,9 @@ def _query_match(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _open_existing_store(config: Config) -> Any:
-    from signalroom.service import data_path, open_store
+    from signalroom.service import open_existing_store
 
-    if not data_path(config).exists():
-        raise SignalroomError(
-            f"no Signalroom data at {config.store.data_dir} (give --data-dir or --config)"
-        )
-    return open_store(config)
+    return open_existing_store(config)
 
 
 def _rejects_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -480,24 +476,16 @@ def _topic_id(store: Any, text: str) -> int:
 
 def _alerts_list(args: argparse.Namespace, out: TextIO) -> int:
     from signalroom.clock import to_iso
-    from signalroom.store.sqlite_alerts import SqliteAlertStore
+    from signalroom.service import alert_stores
 
-    config = _config(args)
-    store = _open_existing_store(config)
-    try:
-        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
-        try:
-            topic = None if args.topic is None else _topic_id(store, args.topic)
-            names = {t.id: t.name for t in store.list_topics()}
-            state = None if args.state in ("active", "all") else args.state
-            active = True if args.state == "active" else None
-            records = alerts.list_alerts(
-                state=state, active=active, topic_id=topic, limit=max(1, args.limit)
-            )
-        finally:
-            alerts.close()
-    finally:
-        store.close()
+    with alert_stores(_config(args)) as (store, alerts):
+        topic = None if args.topic is None else _topic_id(store, args.topic)
+        names = {t.id: t.name for t in store.list_topics()}
+        state = None if args.state in ("active", "all") else args.state
+        active = True if args.state == "active" else None
+        records = alerts.list_alerts(
+            state=state, active=active, topic_id=topic, limit=max(1, args.limit)
+        )
     for record in records:
         alert = record.alert
         if args.json:
@@ -520,20 +508,13 @@ def _alerts_list(args: argparse.Namespace, out: TextIO) -> int:
 def _alerts_act(args: argparse.Namespace, out: TextIO) -> int:
     from signalroom.clock import SystemClock
     from signalroom.monitor.engine import AlertEngine
-    from signalroom.store.sqlite_alerts import SqliteAlertStore
+    from signalroom.service import alert_stores, engine_settings
 
     config = _config(args)
-    store = _open_existing_store(config)
-    try:
-        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
-        try:
-            engine = AlertEngine(store, alerts, SystemClock())
-            act = engine.acknowledge if args.verb == "ack" else engine.resolve
-            alert = act(args.alert_id, args.by, args.note)
-        finally:
-            alerts.close()
-    finally:
-        store.close()
+    with alert_stores(config) as (store, alerts):
+        engine = AlertEngine(store, alerts, SystemClock(), engine_settings(config))
+        act = engine.acknowledge if args.verb == "ack" else engine.resolve
+        alert = act(args.alert_id, args.by, args.note)
     print(f"{alert.id}: {alert.state} by {args.by}", file=out)
     return 0
 
@@ -542,8 +523,8 @@ def _alerts_backtest(args: argparse.Namespace, out: TextIO) -> int:
     from signalroom.clock import SystemClock, to_iso
     from signalroom.errors import ValidationError
     from signalroom.monitor.backtest import backtest_topic
-    from signalroom.monitor.settings import settings_for
-    from signalroom.store.sqlite_alerts import SqliteAlertStore
+    from signalroom.monitor.settings import tried_settings
+    from signalroom.service import alert_stores, engine_settings
 
     config = _config(args)
     now = SystemClock().now()
@@ -555,23 +536,23 @@ def _alerts_backtest(args: argparse.Namespace, out: TextIO) -> int:
         if not sep or not name.strip():
             raise _UsageError(f"--set: expected NAME=VALUE, got {pair!r}")
         values[name.strip()] = _setting_value(raw.strip())
-    store = _open_existing_store(config)
-    try:
-        alerts = SqliteAlertStore.open(config.store.data_dir / "signalroom.db")
+    with alert_stores(config) as (store, alerts):
+        topic_id = _topic_id(store, args.topic)
         try:
-            topic_id = _topic_id(store, args.topic)
-            current = {o.detector: dict(o.values) for o in alerts.list_overrides(topic_id)}.get(
-                args.detector, {}
-            )
-            try:
-                settings = settings_for(args.detector, {**current, **values})
-            except ValidationError as err:
-                raise _UsageError(f"--set: {err}") from err
-            result = backtest_topic(store, topic_id, args.detector, since, until, settings=settings)
-        finally:
-            alerts.close()
-    finally:
-        store.close()
+            settings = tried_settings(alerts.list_overrides(topic_id), args.detector, values)
+        except ValidationError as err:
+            raise _UsageError(f"--set: {err}") from err
+        engine = engine_settings(config)
+        result = backtest_topic(
+            store,
+            topic_id,
+            args.detector,
+            since,
+            until,
+            settings=settings,
+            lateness_s=engine.lateness_s,
+            alert_settings=engine.alerts,
+        )
     if args.json:
         print(
             json.dumps(

@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import webbrowser
-from collections.abc import Callable, Coroutine, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,48 @@ class _Alerting:
         await asyncio.to_thread(self.alerts.close)
 
 
+def engine_settings(config: Config) -> EngineSettings:
+    """The alert engine's settings from the configuration (the live engine and
+    ``signalroom alerts backtest`` must replay alike)."""
+    alerting = config.alerting
+    return EngineSettings(
+        alerts=AlertSettings(
+            auto_resolve_after_s=alerting.auto_resolve_minutes * 60.0 or None,
+            reopen_window_s=alerting.reopen_minutes * 60.0,
+        )
+    )
+
+
+def open_existing_store(config: Config) -> Store:
+    """The store of an existing data directory; StoreError when there is none (a command
+    must not create an empty database where the user mistyped a path)."""
+    if not data_path(config).exists():
+        raise StoreError(
+            f"no Signalroom data at {config.store.data_dir} (give --data-dir or --config)"
+        )
+    return open_store(config)
+
+
+@contextlib.contextmanager
+def alert_stores(config: Config) -> Iterator[tuple[Store, SqliteAlertStore]]:
+    """The post store and the alert store of an existing data directory, for commands
+    that work beside (or without) a running node. Raises StoreError when there is none."""
+    path = data_path(config)
+    if not path.exists():
+        raise StoreError(
+            f"no Signalroom data at {config.store.data_dir} (give --data-dir or --config)"
+        )
+    store = open_store(config)
+    try:
+        alerts = SqliteAlertStore.open(path)
+        try:
+            yield store, alerts
+        finally:
+            alerts.close()
+    finally:
+        store.close()
+
+
 def open_alerting(
     config: Config, store: Store, broadcaster: MemoryBroadcaster, clock: Clock
 ) -> _Alerting | None:
@@ -196,17 +238,11 @@ def open_alerting(
     key = ack_key(config.store.data_dir)
     ttl_s = config.alerting.ack_link_hours * 3600.0
     alerts = SqliteAlertStore.open(data_path(config))
-    settings = config.alerting
     engine = AlertEngine(
         store,
         alerts,
         clock,
-        EngineSettings(
-            alerts=AlertSettings(
-                auto_resolve_after_s=settings.auto_resolve_minutes * 60.0 or None,
-                reopen_window_s=settings.reopen_minutes * 60.0,
-            )
-        ),
+        engine_settings(config),
         render=signed_renderer(key=key, public_url=config.web.public_url, ttl_s=ttl_s),
     )
     client = httpx.AsyncClient()

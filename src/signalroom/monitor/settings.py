@@ -145,6 +145,16 @@ def settings_for(name: RuleName, values: Mapping[str, SettingValue]) -> AnySetti
     return _replace(kind(), name, values)
 
 
+def tried_settings(
+    overrides: Iterable[DetectorOverride], name: RuleName, changes: Mapping[str, SettingValue]
+) -> AnySettings:
+    """What a backtest replays: the topic's saved settings for the detector (its override
+    among ``overrides``), with ``changes`` on top. Raises ValidationError as
+    :func:`settings_for` does."""
+    saved = next((o.values for o in overrides if o.detector == name), {})
+    return settings_for(name, {**saved, **changes})
+
+
 def _replace(base: AnySettings, name: str, values: Mapping[str, SettingValue]) -> AnySettings:
     fields = {f.name: f for f in dataclasses.fields(base)}
     clean: dict[str, SettingValue] = {}

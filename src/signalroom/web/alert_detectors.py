@@ -30,6 +30,7 @@ from signalroom.monitor.settings import (
     AnySettings,
     RuleName,
     settings_for,
+    tried_settings,
 )
 from signalroom.monitor.watch import MINUTE_S
 from signalroom.store.alerts import DetectorOverride, SettingValue
@@ -152,11 +153,10 @@ def add_routes(app: FastAPI, deps: WebDeps, alerting: AlertingDeps) -> None:
 
         def replay() -> dict[str, Any]:
             store.get_topic(topic_id)
-            override = override_of(topic_id, name)
-            tried = dict(override.values) if override is not None else {}
-            tried.update(body.settings or {})
             try:
-                settings = settings_for(name, tried)
+                settings = tried_settings(
+                    alerts.list_overrides(topic_id), name, body.settings or {}
+                )
             except ValidationError as err:
                 raise _setting_error(name, err) from err
             rollups = store.query_rollups((topic_id,), since, until, "minute")
