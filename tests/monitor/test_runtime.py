@@ -72,9 +72,15 @@ def test_runtime_observes_ticks_and_delivers_with_a_signed_ack_link(tmp_path: Pa
                 ]
                 runtime.on_commit(s.store.write_batch(WriteBatch(posts=tuple(posts))), moment)
                 s.clock.advance(4 * MIN)
+
+                def delivered() -> bool:
+                    sent = [m.state for m in s.alerts.list_outbox()] == ["sent"]
+                    return bool(receiver.received) and sent
+
                 async with asyncio.timeout(20):
-                    # The receiver records from its own thread: nothing here to await on.
-                    while not receiver.received:  # noqa: ASYNC110
+                    # The receiver records from its own thread, and the dispatcher marks the
+                    # message sent after the receiver answered: nothing here to await on.
+                    while not await asyncio.to_thread(delivered):  # noqa: ASYNC110
                         await asyncio.sleep(0.02)
                 task.cancel()
 
