@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from signalroom.alerting.escalation import takeover_screens
+from signalroom.alerting.escalation import EscalationPolicy, takeover_screens
 from signalroom.alerting.model import Alert, AlertState
 from signalroom.alerting.outbox import OUTBOX_STATES
 from signalroom.bus.base import LIVE_CHANNEL
@@ -100,14 +101,24 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
     ack_page.add_routes(app, deps, alerting, announce)
 
 
-def takeover_of(alerts: AlertStore, record: AlertRecord) -> tuple[str, ...]:
-    """The screens an open alert's escalation has taken over (blocking: reads its policy)."""
+def takeover_of(
+    alerts: AlertStore,
+    record: AlertRecord,
+    policies: Mapping[str, EscalationPolicy] | None = None,
+) -> tuple[str, ...]:
+    """The screens an open alert's escalation has taken over (blocking: reads its policy,
+    unless ``policies`` already holds them by name)."""
     escalation = record.escalation
     if escalation is None or record.alert.state != "open":
         return ()
-    try:
-        policy = alerts.get_policy(escalation.policy)
-    except NotFoundError:
+    if policies is not None:
+        policy = policies.get(escalation.policy)
+    else:
+        try:
+            policy = alerts.get_policy(escalation.policy)
+        except NotFoundError:
+            policy = None
+    if policy is None:
         return ()  # a manual escalation's generated policy takes no screen
     return takeover_screens(policy, escalation)
 
@@ -147,9 +158,11 @@ def add_alert_routes(
                 limit=count,
             )
             names = {t.id: t.name for t in topics}
+            # One read of the policies for the whole page, not one per alert.
+            policies = {p.name: p for p in alerts.list_policies()}
             return {
                 "items": [
-                    alert_json(r, names.get(r.alert.topic_id), takeover_of(alerts, r))
+                    alert_json(r, names.get(r.alert.topic_id), takeover_of(alerts, r, policies))
                     for r in records
                 ]
             }
