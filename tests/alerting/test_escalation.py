@@ -198,6 +198,8 @@ class EscalationMachine(RuleBasedStateMachine):
         self.keys: set[str] = set()
         # The model: per (alert id, trigger), the next step and when it is due.
         self.expected: dict[tuple[str, int], tuple[int, float]] = {}
+        # While a silence holds a step: when it was due before the hold.
+        self.held_from: dict[tuple[str, int], float] = {}
 
     @initialize(policy=POLICIES)
     def choose_policy(self, policy: EscalationPolicy) -> None:
@@ -246,8 +248,31 @@ class EscalationMachine(RuleBasedStateMachine):
         self.states[subject] = state.pause_until(until)
         key = (state.alert_id, state.trigger)
         step, due = self.expected[key]
-        if state.status == "active":
-            self.expected[key] = (step, max(due, until))
+        if state.status == "active" and until > due:
+            self.held_from.setdefault(key, due)
+            self.expected[key] = (step, until)
+
+    @precondition(lambda self: bool(self.states))
+    @rule(subject=SUBJECTS, seconds=st.one_of(st.none(), SECONDS))
+    def silence_changes(self, subject: str, seconds: float | None) -> None:
+        """A silence ends early (None) or is shortened to end ``seconds`` from now."""
+        state = self.states.get(subject)
+        if state is None:
+            return
+        key = (state.alert_id, state.trigger)
+        assert state.held == (state.status == "active" and key in self.held_from)
+        until = None if seconds is None else self.now + seconds
+        self.states[subject] = state.rehold(until, now=self.now)
+        if not state.held:
+            assert self.states[subject] == state
+            return
+        step, _ = self.expected[key]
+        first = self.held_from[key]
+        due = max(first, self.now if until is None else until)
+        self.expected[key] = (step, due)
+        if until is None or due <= first:
+            del self.held_from[key]
+        assert self.states[subject].held == (key in self.held_from)
 
     @rule()
     def restart(self) -> None:
@@ -287,6 +312,7 @@ class EscalationMachine(RuleBasedStateMachine):
             step + 1,
             due + self.policy.levels[note.level].timeout_s,
         )
+        self.held_from.pop((note.alert_id, note.trigger), None)
 
     @invariant()
     def no_key_twice(self) -> None:
@@ -333,3 +359,23 @@ def test_takeover_screens_are_those_of_the_levels_reached_until_stopped() -> Non
         EscalationPolicy(
             name="x", levels=(EscalationLevel(targets=("a",), timeout_s=1, takeover=("a b",)),)
         )
+
+
+def test_a_hold_lifted_early_sends_the_step_at_once_and_counts_later_timeouts_from_then() -> None:
+    alert = open_alert()
+    state, _ = EscalationState.start(alert, POLICY, now=T0).advance(alert, POLICY, now=T0)
+    due = state.next_at
+    held = state.pause_until(due + 8 * 3600)
+    assert held.held
+    assert held.held_from == due
+    # Shortened: still held, to the new end.
+    shorter = held.rehold(due + 3600, now=due + 600)
+    assert (shorter.next_at, shorter.held) == (due + 3600, True)
+    # Lifted: due now, no longer held; never earlier than it was due without the hold.
+    lifted = shorter.rehold(None, now=due + 1200)
+    assert (lifted.next_at, lifted.held) == (due + 1200, False)
+    _, notes = lifted.advance(alert, POLICY, now=due + 1200)
+    assert [n.due_at for n in notes] == [due + 1200]
+    early = held.rehold(None, now=due - 60)
+    assert (early.next_at, early.held) == (due, False)
+    assert state.rehold(None, now=due) == state  # nothing held: nothing to lift

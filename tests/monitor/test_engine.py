@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from signalroom.alerting import EscalationLevel, EscalationPolicy, Route, RoutingTable, Silence
+from signalroom.alerting.silence import MuteWindow
 from signalroom.errors import ConflictError, NotFoundError, ValidationError
 from signalroom.monitor import CLOSED_UNTIL_MARK, EngineSettings
 from signalroom.store.base import WriteBatch
@@ -129,6 +130,62 @@ def test_engine_holds_notifications_of_a_silenced_alert_but_shows_it(tmp_path: P
         run(s, 17)
         assert keys(s) == [f"{record.alert.id}/1/0/social/0", f"{record.alert.id}/1/0/social/1"]
         assert s.alerts.list_outbox()[0].created_at == T0 + 20 * MIN
+
+
+def test_engine_holds_notifications_during_a_nightly_mute_window_only(tmp_path: Path) -> None:
+    # Every night 23:00-01:20 in Budapest, 22:00-00:20 UTC in November; T0 is 00:00 UTC.
+    with system(tmp_path) as s:
+        s.engine.warm_up()
+        s.alerts.put_silence(
+            Silence(
+                id="nights",
+                starts_at=T0 - 86400,
+                created_by="ana",
+                topic_id=s.risk.id,
+                windows=(MuteWindow(start="23:00", end="01:20"),),
+                timezone="Europe/Budapest",
+            )
+        )
+        burst(s)
+        run(s, 4)
+        (record,) = s.alerts.list_alerts()
+        assert record.alert.state == "open"
+        assert keys(s) == []
+        assert record.escalation is not None
+        assert record.escalation.held
+        assert record.escalation.next_at == T0 + 20 * MIN
+        run(s, 17)
+        assert keys(s) == [f"{record.alert.id}/1/0/social/0", f"{record.alert.id}/1/0/social/1"]
+        assert s.alerts.list_outbox()[0].created_at == T0 + 20 * MIN
+
+
+def test_engine_lifts_a_hold_when_its_silence_ends_early(tmp_path: Path) -> None:
+    with system(tmp_path) as s:
+        s.engine.warm_up()
+        s.alerts.put_silence(
+            Silence(
+                id="warnings",
+                starts_at=T0,
+                ends_at=T0 + 8 * 3600,
+                created_by="ana",
+                max_severity="warning",
+            )
+        )
+        burst(s)
+        run(s, 4)
+        (record,) = s.alerts.list_alerts()
+        assert record.alert.severity == "warning"
+        assert keys(s) == []
+        # Someone ends the silence early: the held level goes out at the next tick.
+        s.alerts.delete_silence("warnings")
+        run(s, 1)
+        sent = keys(s)
+        assert sent == [f"{record.alert.id}/1/0/social/0", f"{record.alert.id}/1/0/social/1"]
+        assert s.alerts.list_outbox()[0].created_at == T0 + 5 * MIN
+        after = s.alerts.get_alert(record.alert.id).escalation
+        assert after is not None
+        assert not after.held
+        assert after.next_step == 1
 
 
 def test_engine_stops_escalating_an_acknowledged_alert(tmp_path: Path) -> None:

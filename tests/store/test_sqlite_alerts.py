@@ -20,6 +20,7 @@ from signalroom.alerting import (
     group_finding,
 )
 from signalroom.alerting.outbox import OutboxDraft
+from signalroom.alerting.silence import MuteWindow
 from signalroom.alerting.teams import Member, SignedWebhook, Team
 from signalroom.errors import ConflictError, NotFoundError, ValidationError
 from signalroom.models import TopicDraft
@@ -265,6 +266,34 @@ def test_silences_are_listed_by_activity_and_deleted(alerts: SqliteAlertStore) -
     alerts.delete_silence("s1")
     with pytest.raises(NotFoundError):
         alerts.delete_silence("s1")
+
+
+def test_a_mute_window_without_an_end_is_listed_only_while_it_mutes(
+    alerts: SqliteAlertStore,
+) -> None:
+    # T0 is 2023-11-14 22:13:20 UTC, a Tuesday.
+    nights = Silence(
+        id="nights",
+        starts_at=T0 - 86400,
+        created_by="ana",
+        max_severity="warning",
+        windows=(MuteWindow(start="22:00", end="07:00"),),
+    )
+    alerts.put_silence(nights)
+    assert alerts.list_silences() == [nights]
+    assert alerts.list_silences(active_at=T0) == [nights]
+    assert alerts.list_silences(active_at=T0 + 3600 * 10) == []  # 08:13 next morning
+    assert alerts.list_silences(active_at=T0 + 86400 * 400) == [nights]  # kept until removed
+
+
+def test_held_escalations_are_those_a_silence_holds_past_now(alerts: SqliteAlertStore) -> None:
+    write = opening_write()
+    assert write.escalation is not None
+    held = write.escalation.pause_until(T0 + 3600)
+    alerts.apply([msgspec.structs.replace(write, escalation=held)])
+    assert alerts.held_escalations(T0) == [held]
+    assert alerts.held_escalations(T0 + 3600) == []  # due: listed by due_escalations
+    assert alerts.due_escalations(T0 + 3600) == [held]
 
 
 def test_teams_policies_and_routing_round_trip(alerts: SqliteAlertStore) -> None:

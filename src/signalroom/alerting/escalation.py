@@ -117,6 +117,9 @@ class EscalationState(msgspec.Struct, frozen=True, kw_only=True):
     next_step: Annotated[int, msgspec.Meta(ge=0)] = 0
     next_at: float
     """When ``next_step`` is due."""
+    held_from: float | None = None
+    """When the next step was due before a silence held it, while one holds it; None when
+    nothing holds it. Lets the hold be shortened or lifted if the silence changes."""
 
     @classmethod
     def start(cls, alert: Alert, policy: EscalationPolicy, *, now: float) -> EscalationState:
@@ -179,7 +182,10 @@ class EscalationState(msgspec.Struct, frozen=True, kw_only=True):
             due_at += policy.levels[level].timeout_s
             step += 1
         status: EscalationStatus = "exhausted" if step >= policy.step_count else "active"
-        after = msgspec.structs.replace(self, status=status, next_step=step, next_at=due_at)
+        held_from = self.held_from if step == self.next_step else None
+        after = msgspec.structs.replace(
+            self, status=status, next_step=step, next_at=due_at, held_from=held_from
+        )
         return after, tuple(sent)
 
     def stop(self) -> EscalationState:
@@ -194,4 +200,26 @@ class EscalationState(msgspec.Struct, frozen=True, kw_only=True):
         require_instant(until, "until")
         if self.status != "active" or until <= self.next_at:
             return self
-        return msgspec.structs.replace(self, next_at=until)
+        held_from = self.next_at if self.held_from is None else self.held_from
+        return msgspec.structs.replace(self, next_at=until, held_from=held_from)
+
+    @property
+    def held(self) -> bool:
+        """True while a silence holds the next step."""
+        return self.status == "active" and self.held_from is not None
+
+    def rehold(self, until: float | None, *, now: float) -> EscalationState:
+        """Hold the next step until ``until`` instead (None: lift the hold), because the
+        silences changed: one was ended early, moved, or no longer matches the alert.
+
+        The step is never due before it was due without the hold, nor before ``now`` (so
+        lifting a hold sends it at once, and later timeouts count from then).
+        """
+        require_instant(now)
+        if not self.held:
+            return self
+        assert self.held_from is not None
+        due = max(self.held_from, now if until is None else until)
+        if until is None or due <= self.held_from:
+            return msgspec.structs.replace(self, next_at=due, held_from=None)
+        return msgspec.structs.replace(self, next_at=due)

@@ -396,6 +396,7 @@ class AlertEngine:
 
     def _escalate(self, now: float, report: _Tally) -> None:
         silences = self._alerts.list_silences()
+        self._recheck_holds(silences, now, report)
         for state in self._alerts.due_escalations(now):
             try:
                 record = self._alerts.get_alert(state.alert_id)
@@ -432,6 +433,32 @@ class AlertEngine:
                 report.notifications += len(notes)
                 report.drafts += len(drafts)
             else:
+                report.conflicts += 1
+
+    def _recheck_holds(self, silences: list[Silence], now: float, report: _Tally) -> None:
+        """Shorten or lift holds whose silence ended early, shrank or stopped matching (the
+        alert grew more severe than a silence's ``max_severity``). Longer silences extend a
+        hold when it comes due."""
+        for state in self._alerts.held_escalations(now):
+            try:
+                record = self._alerts.get_alert(state.alert_id)
+            except NotFoundError:
+                continue
+            if record.escalation != state:
+                continue
+            until = self._silenced_until(record.alert, silences, now, state)
+            if until is not None and until >= state.next_at:
+                continue
+            after = state.rehold(until, now=now)
+            if after == state:
+                continue
+            write = AlertWrite(
+                alert=record.alert,
+                previous=record.alert,
+                escalation=after,
+                previous_escalation=state,
+            )
+            if self._try_apply([write]) != 0:
                 report.conflicts += 1
 
     # -- people ---------------------------------------------------------------------------------------

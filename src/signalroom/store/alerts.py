@@ -160,6 +160,10 @@ class AlertStore(Protocol):
         """Active escalation states whose next step is due at ``now``, earliest first."""
         ...
 
+    def held_escalations(self, now: float, limit: int = 500) -> list[EscalationState]:
+        """Active escalation states a silence holds past ``now``, earliest first."""
+        ...
+
     # -- outbox --------------------------------------------------------------------------------
     def enqueue(self, drafts: Sequence[OutboxDraft]) -> int:
         """Queue drafts as pending messages due at their ``created_at``. A draft whose key
@@ -203,7 +207,7 @@ class AlertStore(Protocol):
         ...
 
     def list_silences(self, *, active_at: float | None = None) -> list[Silence]:
-        """Every silence (or those active at ``active_at``), by start time."""
+        """Every silence (or those muting at ``active_at``), by start time."""
         ...
 
     # -- teams, policies, routing ------------------------------------------------------------------

@@ -256,6 +256,20 @@ class SqliteAlertStore:
 
         return self._read(work)
 
+    def held_escalations(self, now: float, limit: int = 500) -> list[EscalationState]:
+        _require_finite(now, "now")
+
+        def work(conn: sqlite3.Connection) -> list[EscalationState]:
+            rows = conn.execute(
+                "SELECT body FROM escalations WHERE status = 'active' AND next_at > ? "
+                "AND json_extract(body, '$.held_from') IS NOT NULL "
+                "ORDER BY next_at, alert_id LIMIT ?",
+                (now, min(max(limit, 1), MAX_ALERT_PAGE)),
+            )
+            return [_escalation.decode(row[0]) for row in rows]
+
+        return self._read(work)
+
     # -- outbox ------------------------------------------------------------------------------------------
     def enqueue(self, drafts: Sequence[OutboxDraft]) -> int:
         with self._write() as conn:
@@ -335,7 +349,12 @@ class SqliteAlertStore:
                 "INSERT INTO silences (id, starts_at, ends_at, body) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, "
                 "ends_at = excluded.ends_at, body = excluded.body",
-                (silence.id, silence.starts_at, silence.ends_at, _json.encode(silence).decode()),
+                (
+                    silence.id,
+                    silence.starts_at,
+                    silence.last_instant,  # infinity: a recurring silence kept until removed
+                    _json.encode(silence).decode(),
+                ),
             )
 
     def delete_silence(self, silence_id: str) -> None:
@@ -352,7 +371,10 @@ class SqliteAlertStore:
                 "ORDER BY starts_at, id"
             )
             params = (active_at, active_at)
-        return self._read(lambda conn: [_silence.decode(r[0]) for r in conn.execute(sql, params)])
+        found = self._read(lambda conn: [_silence.decode(r[0]) for r in conn.execute(sql, params)])
+        if active_at is None:
+            return found
+        return [s for s in found if s.is_active(active_at)]  # recurring: inside a window
 
     # -- teams, policies, routing --------------------------------------------------------------------------
     def put_team(self, team: Team) -> None:
