@@ -357,6 +357,48 @@ def test_teams_take_secret_references_never_raw_urls(page: Page, node: Node) -> 
     assert silence.created_by == SIGNER
 
 
+def test_a_weekly_mute_window_is_set_from_the_console(
+    page: Page, node: Node, tmp_path: Path
+) -> None:
+    sign_in_browser(page)
+    open_alerts(page, node, "#teams")
+
+    page.select_option("#s-kind", "weekly")
+    expect(page.locator("#s-duration-field")).to_be_hidden()
+    # The first row comes filled in: weeknights, 22:00 to 07:00.
+    expect(page.locator("#s-windows li")).to_have_count(1)
+    page.click("#s-window-add")
+    expect(page.locator("#s-windows li")).to_have_count(2)
+    page.select_option("#s-timezone", "Europe/Budapest")
+    page.select_option("#s-severity", "warning")
+    page.fill("#s-comment", "Nobody is paged for warnings at night or at weekends")
+    page.click("#silence-form button[type=submit]")
+
+    item = page.locator("#silence-list li").first
+    expect(item).to_contain_text("Every week: Mon–Fri 22:00–07:00 (next day) · Sat, Sun all day")
+    expect(item).to_contain_text("(Europe/Budapest)")
+    expect(item).to_contain_text("warnings and info")
+    (silence,) = node.alerts.list_silences()
+    assert silence.ends_at is None
+    assert silence.max_severity == "warning"
+    assert silence.timezone == "Europe/Budapest"
+    assert [(w.days, w.start, w.end) for w in silence.windows] == [
+        (("mon", "tue", "wed", "thu", "fri"), "22:00", "07:00"),
+        (("sat", "sun"), "00:00", "00:00"),
+    ]
+    page.locator("#silences-title").scroll_into_view_if_needed()
+    keep_screenshot(page, tmp_path, "alerts-mute-window.png")
+
+    # A weekly row with no day picked is refused before it is sent.
+    checked = page.locator("#s-windows li").first.locator("input[type=checkbox]:checked")
+    while checked.count():
+        checked.first.uncheck()
+    page.fill("#s-comment", "again")
+    page.click("#silence-form button[type=submit]")
+    expect(page.locator("#silence-error")).to_contain_text("pick at least one day")
+    assert len(node.alerts.list_silences()) == 1
+
+
 def test_backtest_counts_the_alerts_settings_would_have_raised(page: Page, node: Node) -> None:
     node.raise_recall_alert(posts=6)
     sign_in_browser(page)

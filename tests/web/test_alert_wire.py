@@ -63,6 +63,7 @@ def test_alert_json_holds_every_field_of_the_contract() -> None:
         "status": "active",
         "next_step": 0,
         "next_at": "2023-11-14T00:15:00.000Z",
+        "held": False,
     }
     assert body["evidence"] is None
 

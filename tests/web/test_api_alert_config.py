@@ -268,8 +268,16 @@ def test_silence_post_lists_and_delete(node: AlertNode) -> None:
         "topic_id": s.risk.id,
         "detector": "keyword",
         "fingerprint": None,
+        "max_severity": None,
+        "windows": [],
+        "timezone": "UTC",
+        "muting": True,
+        "muting_until": "2023-11-14T01:30:00.000Z",
+        "next_mute_at": None,
     }
     assert later.status_code == 201, later.text
+    assert later.json()["muting"] is False
+    assert later.json()["next_mute_at"] == "2023-11-14T06:00:00.000Z"
     assert later.json()["ends_at"] == "2023-11-14T07:00:00.000Z"
     assert later.json()["fingerprint"] == "cec66034ae035d19"
     listed = node.client.get("/api/silences").json()["items"]
@@ -293,6 +301,95 @@ def test_silence_holds_the_escalation_of_matching_alerts(node: AlertNode) -> Non
     assert item["state"] == "open"
     assert item["escalation"]["next_at"] == "2023-11-14T00:30:00.000Z"
     assert node.client.get("/api/outbox").json()["items"] == []
+
+
+def test_mute_window_post_is_recurring_and_kept_until_removed(node: AlertNode) -> None:
+    # The node's clock is 2023-11-14T00:00Z, a Tuesday: 01:00 in Budapest.
+    created = node.client.post(
+        "/api/silences",
+        json={
+            "by": "Ana",
+            "comment": "nobody is paged at night for warnings",
+            "max_severity": "warning",
+            "windows": [
+                {"days": ["Mon", "tue", "wed", "thu", "fri"], "start": "22:00", "end": "07:00"},
+                {"days": ["sat", "sun"], "start": "00:00", "end": "00:00"},
+            ],
+            "timezone": "Europe/Budapest",
+        },
+    )
+
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["ends_at"] is None
+    assert body["windows"] == [
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "22:00", "end": "07:00"},
+        {"days": ["sat", "sun"], "start": "00:00", "end": "00:00"},
+    ]
+    assert (body["timezone"], body["max_severity"]) == ("Europe/Budapest", "warning")
+    assert (body["muting"], body["muting_until"]) == (True, "2023-11-14T06:00:00.000Z")
+    assert body["next_mute_at"] is None
+    (listed,) = node.client.get("/api/silences").json()["items"]
+    assert listed == body
+
+
+def test_a_muted_warning_waits_for_morning_but_the_silence_spares_other_topics(
+    node: AlertNode,
+) -> None:
+    s = node.system
+    node.client.post(
+        "/api/silences",
+        json={
+            "by": "Ana",
+            "comment": "nights",
+            "topic_id": s.risk.id,
+            "max_severity": "warning",
+            "windows": [{"start": "22:00", "end": "07:00"}],
+            "timezone": "Europe/Budapest",
+        },
+    )
+
+    item = node.raise_keyword_alert()
+
+    assert item["severity"] == "warning"
+    assert item["escalation"]["next_at"] == "2023-11-14T06:00:00.000Z"
+    assert item["escalation"]["held"] is True
+    assert node.client.get("/api/outbox").json()["items"] == []
+
+
+WINDOW = {"start": "22:00", "end": "07:00"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"windows": [WINDOW] * 15}, "windows"),
+        ({"windows": [{"start": "25:00", "end": "07:00"}]}, "windows[0].start"),
+        ({"windows": [WINDOW, {"start": "22:00", "end": "7pm"}]}, "windows[1].end"),
+        ({"windows": [{"days": ["mon", "funday"], **WINDOW}]}, "windows[0].days[1]"),
+        ({"windows": [{"days": [], **WINDOW}]}, "windows[0].days"),
+        ({"windows": [{"days": ["sat", "sat"], **WINDOW}]}, "windows[0].days"),
+        ({"windows": [{"start": "22:00"}]}, "windows.0.end"),
+        ({"windows": [WINDOW], "timezone": "Europe/Atlantis"}, "timezone"),
+        ({"windows": [WINDOW], "timezone": "../etc/passwd"}, "timezone"),
+        (
+            {"windows": [WINDOW], "duration_minutes": 60, "ends_at": "2023-11-15T00:00:00Z"},
+            "ends_at",
+        ),
+        # Only Saturdays, but the silence ends on Wednesday: it would never mute.
+        ({"windows": [{"days": ["sat"], **WINDOW}], "duration_minutes": 600}, "windows"),
+        ({"windows": [WINDOW], "max_severity": "disaster"}, "max_severity"),
+    ],
+)
+def test_mute_window_post_names_the_bad_field(
+    node: AlertNode, change: dict[str, Any], field: str
+) -> None:
+    body = {"by": "Ana", "comment": "why", "topic_id": node.system.risk.id}
+
+    found = error(node.client.post("/api/silences", json=body | change), 400)
+
+    assert found["field"] == field
+    assert node.client.get("/api/silences").json()["items"] == []
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ def test_alerts_list_shows_the_engine_alert_with_its_evidence(node: AlertNode) -
         "status": "active",
         "next_step": 1,
         "next_at": "2023-11-14T00:20:00.000Z",
+        "held": False,
     }
 
 

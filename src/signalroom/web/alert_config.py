@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Final
 
 from fastapi import FastAPI, Path, Response
@@ -21,7 +22,13 @@ from starlette.concurrency import run_in_threadpool
 
 from signalroom.alerting.escalation import EscalationLevel, EscalationPolicy
 from signalroom.alerting.routing import Route, RoutingTable
-from signalroom.alerting.silence import Silence
+from signalroom.alerting.silence import (
+    MAX_WINDOWS,
+    WEEKDAYS,
+    MuteWindow,
+    Silence,
+    zone,
+)
 from signalroom.alerting.teams import Member, SignedWebhook, Team
 from signalroom.detectors.base import DETECTOR_NAMES, SEVERITIES
 from signalroom.errors import ConflictError, NotFoundError
@@ -101,6 +108,14 @@ class RoutingBody(BaseModel):
     routes: list[RouteBody] = []
 
 
+class MuteWindowBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[str] | None = None
+    start: str
+    end: str
+
+
 class SilenceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -112,6 +127,9 @@ class SilenceBody(BaseModel):
     topic_id: TopicRef | None = None
     detector: str | None = None
     fingerprint: str | None = None
+    max_severity: str | None = None
+    windows: list[MuteWindowBody] | None = None
+    timezone: str | None = None
 
 
 def add_routes(app: FastAPI, deps: WebDeps, alerting: AlertingDeps) -> None:
@@ -219,7 +237,8 @@ def add_routes(app: FastAPI, deps: WebDeps, alerting: AlertingDeps) -> None:
     @app.get("/api/silences", tags=["silences"])
     async def list_silences() -> dict[str, Any]:
         silences = await run_in_threadpool(alerts.list_silences)
-        return {"items": [silence_json(s) for s in silences]}
+        now = deps.clock.now()
+        return {"items": [silence_json(s, now) for s in silences]}
 
     @app.post("/api/silences", status_code=201, tags=["silences"])
     async def create_silence(body: SilenceBody) -> dict[str, Any]:
@@ -237,7 +256,7 @@ def add_routes(app: FastAPI, deps: WebDeps, alerting: AlertingDeps) -> None:
             alerts.put_silence(silence)
 
         await run_in_threadpool(save)
-        return silence_json(silence)
+        return silence_json(silence, now)
 
     @app.delete("/api/silences/{silence_id}", status_code=204, tags=["silences"])
     async def delete_silence(silence_id: NamePath) -> Response:
@@ -352,8 +371,68 @@ def _silence(body: SilenceBody, now: float) -> Silence:
     comment = note_field("comment", body.comment, required=True)
     starts_at = instant_field("starts_at", body.starts_at)
     start = now if starts_at is None else starts_at
+    windows = _windows(body.windows)
+    ends_at = _silence_end(body, start, now, recurring=bool(windows))
+    detector = (
+        choice_field("detector", body.detector, DETECTOR_NAMES)
+        if body.detector is not None
+        else None
+    )
+    max_severity = (
+        choice_field("max_severity", body.max_severity, SEVERITIES)
+        if body.max_severity is not None
+        else None
+    )
+    fingerprint = None
+    if body.fingerprint is not None and body.fingerprint.strip():
+        fingerprint = body.fingerprint.strip().lower()
+        if not _FINGERPRINT.fullmatch(fingerprint):
+            raise bad_request(
+                "fingerprint must be an alert's fingerprint (16 hexadecimal digits)",
+                "fingerprint",
+            )
+    if body.topic_id is None and detector is None and fingerprint is None and max_severity is None:
+        raise bad_request(
+            "name what to silence: a topic_id, a detector, a fingerprint or a max_severity "
+            "(or several)",
+            "topic_id",
+        )
+    timezone = "UTC" if body.timezone is None else body.timezone.strip()
+    checked("", lambda: zone(timezone, "timezone"))
+    silence = checked(
+        "",
+        lambda: Silence(
+            id=uuid.uuid4().hex,
+            starts_at=start,
+            ends_at=ends_at,
+            created_by=by,
+            comment=comment,
+            topic_id=body.topic_id,
+            detector=detector,
+            fingerprint=fingerprint,
+            max_severity=max_severity,
+            windows=windows,
+            timezone=timezone,
+        ),
+    )
+    if silence.active_until(now) is None and silence.next_start(now) is None:
+        raise bad_request(
+            "these windows never fall between starts_at and ends_at: the silence would "
+            "mute nothing",
+            "windows",
+        )
+    return silence
+
+
+def _silence_end(body: SilenceBody, start: float, now: float, *, recurring: bool) -> float | None:
+    """The end of a silence: ``ends_at`` or ``duration_minutes`` after the start; either is
+    required for one stretch, and both are optional for mute windows (kept until removed)."""
     ends_at = instant_field("ends_at", body.ends_at)
-    if (ends_at is None) == (body.duration_minutes is None):
+    if ends_at is not None and body.duration_minutes is not None:
+        raise bad_request("give either ends_at or duration_minutes, not both", "ends_at")
+    if ends_at is None and body.duration_minutes is None:
+        if recurring:
+            return None
         raise bad_request("give either ends_at or duration_minutes (one of them)", "ends_at")
     if body.duration_minutes is not None:
         minutes = body.duration_minutes
@@ -370,36 +449,27 @@ def _silence(body: SilenceBody, now: float) -> Silence:
         raise bad_request(
             "ends_at must be in the future: that silence would mute nothing", "ends_at"
         )
-    if ends_at - start > MAX_SILENCE_DAYS * 86400.0:
-        raise bad_request(f"a silence lasts at most {MAX_SILENCE_DAYS} days", "ends_at")
-    detector = (
-        choice_field("detector", body.detector, DETECTOR_NAMES)
-        if body.detector is not None
-        else None
-    )
-    fingerprint = None
-    if body.fingerprint is not None and body.fingerprint.strip():
-        fingerprint = body.fingerprint.strip().lower()
-        if not _FINGERPRINT.fullmatch(fingerprint):
-            raise bad_request(
-                "fingerprint must be an alert's fingerprint (16 hexadecimal digits)",
-                "fingerprint",
-            )
-    if body.topic_id is None and detector is None and fingerprint is None:
+    if not recurring and ends_at - start > MAX_SILENCE_DAYS * 86400.0:
         raise bad_request(
-            "name what to silence: a topic_id, a detector or a fingerprint (or several)",
-            "topic_id",
+            f"a silence lasts at most {MAX_SILENCE_DAYS} days (use windows for a recurring one)",
+            "ends_at",
         )
-    return checked(
-        "",
-        lambda: Silence(
-            id=uuid.uuid4().hex,
-            starts_at=start,
-            ends_at=ends_at,
-            created_by=by,
-            comment=comment,
-            topic_id=body.topic_id,
-            detector=detector,
-            fingerprint=fingerprint,
-        ),
-    )
+    return ends_at
+
+
+def _windows(bodies: list[MuteWindowBody] | None) -> tuple[MuteWindow, ...]:
+    if not bodies:
+        return ()
+    if len(bodies) > MAX_WINDOWS:
+        raise bad_request(f"windows: at most {MAX_WINDOWS}", "windows")
+    windows: list[MuteWindow] = []
+    for i, item in enumerate(bodies):
+        at = f"windows[{i}]"
+        days = WEEKDAYS
+        if item.days is not None:
+            days = tuple(
+                choice_field(f"{at}.days[{k}]", day.strip().lower(), WEEKDAYS)
+                for k, day in enumerate(item.days)
+            )
+        windows.append(checked(at, partial(MuteWindow, days=days, start=item.start, end=item.end)))
+    return tuple(windows)

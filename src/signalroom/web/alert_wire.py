@@ -135,6 +135,7 @@ def escalation_json(state: EscalationState | None) -> dict[str, Any] | None:
         "status": state.status,
         "next_step": state.next_step,
         "next_at": instant(state.next_at),
+        "held": state.held,
     }
 
 
@@ -212,16 +213,28 @@ def routing_json(table: RoutingTable | None) -> dict[str, Any]:
     }
 
 
-def silence_json(silence: Silence) -> dict[str, Any]:
+def silence_json(silence: Silence, now: float) -> dict[str, Any]:
+    """A silence, with what it does at ``now``: ``muting`` (and until when), or when it next
+    starts to mute (None: never again)."""
+    until = silence.active_until(now)
+    upcoming = None if until is not None else silence.next_start(now)
     return {
         "id": silence.id,
         "starts_at": to_iso(silence.starts_at),
-        "ends_at": to_iso(silence.ends_at),
+        "ends_at": None if silence.ends_at is None else to_iso(silence.ends_at),
         "created_by": silence.created_by,
         "comment": silence.comment,
         "topic_id": silence.topic_id,
         "detector": silence.detector,
         "fingerprint": silence.fingerprint,
+        "max_severity": silence.max_severity,
+        "windows": [
+            {"days": list(w.days), "start": w.start, "end": w.end} for w in silence.windows
+        ],
+        "timezone": silence.timezone,
+        "muting": until is not None,
+        "muting_until": None if until is None or math.isinf(until) else to_iso(until),
+        "next_mute_at": None if upcoming is None else to_iso(upcoming),
     }
 
 

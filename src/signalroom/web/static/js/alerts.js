@@ -378,7 +378,11 @@ function renderEscalation(a) {
   }
   const lines = [el("p", "esc-policy", e.policy.replace(/^team:/, "team "))];
   const status = {
-    active: e.next_at ? `Next notification ${whenText(e.next_at, now())} (step ${Number(e.next_step) + 1})` : "Running",
+    active: e.held
+      ? `Held by a silence until ${whenText(e.next_at, now())}: step ${Number(e.next_step) + 1} goes out then (see Silences)`
+      : e.next_at
+        ? `Next notification ${whenText(e.next_at, now())} (step ${Number(e.next_step) + 1})`
+        : "Running",
     stopped: "Stopped (acknowledged or resolved)",
     exhausted: "Every level was notified; nobody left to call",
   }[e.status];
@@ -963,6 +967,38 @@ async function saveRouting(event) {
 }
 
 // -- silences -----------------------------------------------------------------------------------
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const WEEKDAY_TEXT = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
+const SEVERITY_SCOPE = { warning: "warnings and info", info: "info only" };
+
+/** "Mon–Fri", "Sat, Sun", "every day": consecutive days read as a range. */
+function daysText(days) {
+  if (days.length === 7) return "every day";
+  const idx = days.map((d) => WEEKDAYS.indexOf(d)).sort((a, b) => a - b);
+  const runs = [];
+  for (const i of idx) {
+    const run = runs[runs.length - 1];
+    if (run && i === run[1] + 1) run[1] = i;
+    else runs.push([i, i]);
+  }
+  return runs
+    .map(([a, b]) => (b - a >= 2 ? `${WEEKDAY_TEXT[WEEKDAYS[a]]}–${WEEKDAY_TEXT[WEEKDAYS[b]]}` : WEEKDAYS.slice(a, b + 1).map((d) => WEEKDAY_TEXT[d]).join(", ")))
+    .join(", ");
+}
+
+/** "Mon–Fri 22:00–07:00 (next day)", "Sat, Sun all day". */
+function windowText(w) {
+  if (w.start === w.end && w.start === "00:00") return `${daysText(w.days)} all day`;
+  const overnight = w.end <= w.start ? " (next day)" : "";
+  return `${daysText(w.days)} ${w.start}–${w.end}${overnight}`;
+}
+
+function silenceStatus(s, t) {
+  if (s.muting) return s.muting_until ? `muting now, until ${whenText(s.muting_until, t)}` : "muting now";
+  if (s.next_mute_at) return `mutes next ${whenText(s.next_mute_at, t)}`;
+  return s.ends_at ? `ended ${whenText(s.ends_at, t)}` : "mutes no more";
+}
+
 async function loadSilences() {
   let items;
   try {
@@ -972,24 +1008,101 @@ async function loadSilences() {
     return;
   }
   const t = now();
-  const sorted = [...items].sort((a, b) => toMs(b.ends_at) - toMs(a.ends_at));
+  const over = (s) => !s.muting && !s.next_mute_at;
+  // Muting first, then upcoming, then those that are over; newest first within each.
+  const rank = (s) => (s.muting ? 0 : s.next_mute_at ? 1 : 2);
+  const sorted = [...items].sort((a, b) => rank(a) - rank(b) || toMs(b.starts_at) - toMs(a.starts_at));
   $("silence-list").replaceChildren(
     ...sorted.map((s) => {
-      const ended = toMs(s.ends_at) <= t;
-      const li = el("li", `entity silence${ended ? " ended" : ""}`);
+      const ended = over(s);
+      const li = el("li", `entity silence${ended ? " ended" : ""}${s.muting ? " muting" : ""}`);
       const head = el("div", "entity-head");
       const scope = [s.topic_id ? topicName(s.topic_id) : "Every topic", s.detector ? detectorText(s.detector) : "every detector"];
+      if (s.max_severity) scope.push(SEVERITY_SCOPE[s.max_severity] || s.max_severity);
       if (s.fingerprint) scope.push("one alert");
       head.append(el("b", "entity-name", scope.join(" · ")));
-      head.append(el("span", "dim small", ended ? `ended ${whenText(s.ends_at, t)}` : `until ${whenText(s.ends_at, t)}`));
+      head.append(el("span", "silence-state small", silenceStatus(s, t)));
       head.append(el("span", "spacer"));
-      head.append(confirmButton(ended ? "Remove" : "End now", `/api/silences/${encodeURIComponent(s.id)}`, "Silence removed", loadSilences));
+      head.append(confirmButton(ended || s.windows.length ? "Remove" : "End now", `/api/silences/${encodeURIComponent(s.id)}`, "Silence removed", loadSilences));
       li.append(head);
+      if (s.windows.length) {
+        const when = s.windows.map(windowText).join(" · ");
+        li.append(el("p", "entity-line silence-when", `Every week: ${when} (${s.timezone})${s.ends_at ? `, until ${whenText(s.ends_at, t)}` : ""}`));
+      }
       li.append(el("p", "entity-line", `${s.comment || "no reason given"} — ${s.created_by}`));
       return li;
     }),
   );
   $("silence-empty").hidden = items.length > 0;
+}
+
+function windowRow(w) {
+  const li = el("li", "level window");
+  const days = el("div", "targets");
+  days.setAttribute("role", "group");
+  days.setAttribute("aria-label", "Days");
+  for (const d of WEEKDAYS) {
+    const label = el("label", "pick");
+    const box = el("input");
+    box.type = "checkbox";
+    box.value = d;
+    box.checked = w.days.includes(d);
+    label.append(box, el("span", "", WEEKDAY_TEXT[d]));
+    days.append(label);
+  }
+  const times = el("label", "wait");
+  const from = el("input");
+  from.type = "time";
+  from.value = w.start;
+  from.className = "w-start";
+  from.setAttribute("aria-label", "From");
+  const to = el("input");
+  to.type = "time";
+  to.value = w.end;
+  to.className = "w-end";
+  to.setAttribute("aria-label", "To");
+  times.append(el("span", "", "from"), from, el("span", "", "to"), to);
+  const hint = el("span", "dim small window-hint");
+  const explain = () => {
+    if (!from.value || !to.value) hint.textContent = "";
+    else if (from.value === to.value) hint.textContent = "the whole day";
+    else hint.textContent = to.value < from.value ? "overnight: ends the next morning" : "";
+  };
+  from.addEventListener("input", explain);
+  to.addEventListener("input", explain);
+  explain();
+  const remove = el("button", "linklike", "Remove");
+  remove.type = "button";
+  remove.addEventListener("click", () => li.remove());
+  li.append(days, times, hint, remove);
+  return li;
+}
+
+function readWindows() {
+  return [...$("s-windows").children].map((li) => ({
+    days: [...li.querySelectorAll("input[type=checkbox]:checked")].map((b) => b.value),
+    start: li.querySelector(".w-start").value,
+    end: li.querySelector(".w-end").value,
+  }));
+}
+
+function fillTimezones() {
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const names = [...new Set(["UTC", here, ...zones])].sort((a, b) => (a === here ? -1 : b === here ? 1 : a.localeCompare(b)));
+  $("s-timezone").replaceChildren(...names.map((z) => option(z, z === here ? `${z} (this browser)` : z)));
+  $("s-timezone").value = here;
+}
+
+function showSilenceKind() {
+  const weekly = $("s-kind").value === "weekly";
+  $("s-duration-field").hidden = weekly;
+  $("s-timezone-field").hidden = !weekly;
+  $("s-windows-field").hidden = !weekly;
+  $("silence-submit").textContent = weekly ? "Save mute window" : "Silence";
+  if (weekly && !$("s-windows").children.length) {
+    $("s-windows").append(windowRow({ days: WEEKDAYS.slice(0, 5), start: "22:00", end: "07:00" }));
+  }
 }
 
 async function addSilence(event) {
@@ -999,19 +1112,28 @@ async function addSilence(event) {
     $("s-name").focus();
     return showError("silence-error", "Enter your name: silences are signed with it.");
   }
-  const body = {
-    duration_minutes: Number($("s-duration").value),
-    by,
-    comment: $("s-comment").value.trim(),
-  };
+  const body = { by, comment: $("s-comment").value.trim() };
+  if ($("s-kind").value === "weekly") {
+    body.windows = readWindows();
+    body.timezone = $("s-timezone").value;
+    if (!body.windows.length) return showError("silence-error", "Add the times to mute, or choose “Once”.");
+    const empty = body.windows.findIndex((w) => !w.days.length || !w.start || !w.end);
+    if (empty >= 0) return showError("silence-error", `Times ${empty + 1}: pick at least one day, and both times.`);
+  } else {
+    body.duration_minutes = Number($("s-duration").value);
+  }
   if ($("s-topic").value) body.topic_id = Number($("s-topic").value);
   if ($("s-detector").value) body.detector = $("s-detector").value;
+  if ($("s-severity").value) body.max_severity = $("s-severity").value;
+  if (!body.topic_id && !body.detector && !body.max_severity) {
+    return showError("silence-error", "Choose a topic, a detector or a severity: a silence never mutes everything by accident.");
+  }
   if (!body.comment) return showError("silence-error", "Say why: the people paged later will want to know.");
   try {
     await api("/api/silences", { method: "POST", body });
     showError("silence-error", "");
     $("s-comment").value = "";
-    toast("Silenced.");
+    toast($("s-kind").value === "weekly" ? "Mute window saved." : "Silenced.");
     await loadSilences();
   } catch (err) {
     showError("silence-error", err.message);
@@ -1398,6 +1520,9 @@ function start() {
   );
   $("routing-form").addEventListener("submit", saveRouting);
   $("silence-form").addEventListener("submit", addSilence);
+  $("s-kind").addEventListener("change", showSilenceKind);
+  $("s-window-add").addEventListener("click", () => $("s-windows").append(windowRow({ days: ["sat", "sun"], start: "00:00", end: "00:00" })));
+  fillTimezones();
   $("d-topic").addEventListener("change", loadDetectors);
   $("d-detector").addEventListener("change", renderDetectorForm);
   $("d-form").addEventListener("submit", saveDetector);
