@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,11 +147,13 @@ def test_workers_commit_batches_in_order_with_their_checkpoints(
     payloads[390] = payload(390, text=copy + "!!")
     payloads += [b"{not json", payload(3), payload(401, text="nothing to see")]
     pids: list[int] = []
+    health: list[Any] = []
     source = GatedSource("feed", [payloads])
 
     def on_commit(result: WriteResult, committed_at: float) -> None:
         if pipeline.pool is not None:
             pids.extend(pipeline.pool.pids)
+            health.append(pipeline.health()["workers"])
 
     pipeline = Pipeline(store, MemoryBroadcaster(), model, CLOCK, CONFIG, on_commit=on_commit)
     pool = run(pipeline, source)
@@ -170,6 +173,9 @@ def test_workers_commit_batches_in_order_with_their_checkpoints(
     assert item.enrichment.lang == "en"
     assert pids
     assert_gone(pids)
+    # /api/health shows the pool: one worker wanted, and by the end it was the one working.
+    assert health[-1] == {"wanted": 1, "ready": 1, "alive": 1, "restarts": 0, "local_jobs": 0}
+    assert pipeline.health()["workers"] is None  # the run is over: no pool
 
 
 @dataclass(frozen=True)
@@ -214,10 +220,24 @@ def test_workers_replace_a_dead_worker_and_retry_its_batch(
     payloads = [payload(n) for n in range(300)]
     payloads[120] = payload(120, text="acme KILL this worker")
     factory = Killing(str(tmp_path / "killed"), every_time=False)
-    pipeline = Pipeline(store, MemoryBroadcaster(), model, CLOCK, CONFIG, model_factory=factory)
+    health: list[Any] = []
+
+    def on_commit(result: WriteResult, committed_at: float) -> None:
+        health.append(pipeline.health()["workers"])
+
+    pipeline = Pipeline(
+        store,
+        MemoryBroadcaster(),
+        model,
+        CLOCK,
+        CONFIG,
+        model_factory=factory,
+        on_commit=on_commit,
+    )
     pool = run(pipeline, GatedSource("feed", [payloads]))
 
     assert pool.restarts == 1
+    assert health[-1]["restarts"] == 1
     ids = stored_ids(store)
     assert len(ids) == len(set(ids)) == 300
     assert store.get_checkpoint("feed") == "300"

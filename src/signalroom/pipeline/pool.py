@@ -259,6 +259,17 @@ class WorkerPool:
         """Wait until a worker is ready (for tests and benchmarks)."""
         await self._ready.wait()
 
+    def status(self) -> dict[str, int | float]:
+        """What ``/api/health`` shows of the pool: how many workers are wanted, ready and
+        alive, how many were replaced after dying, and how many jobs ran in this process."""
+        return {
+            "wanted": self._count,
+            "ready": self.ready,
+            "alive": sum(1 for w in self._workers if w is not None and w.process.is_alive()),
+            "restarts": self.restarts,
+            "local_jobs": self.local_jobs,
+        }
+
     @property
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w is not None and w.process.pid]

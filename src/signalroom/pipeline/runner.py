@@ -562,6 +562,8 @@ class Pipeline:
             "queue": self._raw.qsize(),
             "queue_size": self._config.queue_size,
             "last_commit_at": to_iso(counters.last_commit_at) if counters.last_commit_at else None,
+            # None when batches are processed in this process (pipeline.workers = 0).
+            "workers": self._pool.status() if self._pool is not None else None,
             "sources": [
                 {
                     "name": h.name,
