@@ -198,6 +198,25 @@ def test_site_field_matches_the_host_and_its_subdomains(url: str, expected: bool
     assert matches("x OR site:bbc.co.uk", "", url=url) is expected
 
 
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        ("bbc.co.uk", True),
+        ("News.BBC.co.uk.", True),
+        ("https://www.bbc.co.uk/", True),
+        ("notbbc.co.uk", False),
+        ("bbc.co.uk/news", False),  # not a bare host
+        ("", False),
+    ],
+)
+def test_site_field_also_matches_the_publisher_of_a_redirect_link(
+    site: str, expected: bool
+) -> None:
+    redirect = "https://news.google.com/rss/articles/CBMiXmh0dHBz?oc=5"
+    assert matches("x OR site:bbc.co.uk", "", url=redirect, site=site) is expected
+    assert matches("x OR site:news.google.com", "", url=redirect, site=site)
+
+
 def test_lang_and_source_fields_compare_codes() -> None:
     assert matches("x OR lang:hu", lang="hu")
     assert matches("x OR lang:hu", lang="HU")

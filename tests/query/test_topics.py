@@ -98,6 +98,7 @@ DOCS = st.builds(
     lang=st.sampled_from(["", "en", "hu", "HU", "pt-BR"]),
     source=st.sampled_from(["", "rss", "bluesky"]),
     url=st.sampled_from(["", "https://www.bbc.co.uk/x", "https://bbc.com/", "http://co.uk/"]),
+    site=st.sampled_from(["", "bbc.co.uk", "https://news.bbc.co.uk/", "reuters.com"]),
 )
 
 

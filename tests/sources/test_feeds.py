@@ -20,8 +20,9 @@ from signalroom.errors import ConfigError, RejectError
 from signalroom.models import RawItem
 from signalroom.pipeline.normalizers.html_text import html_to_text
 from signalroom.pipeline.normalizers.rss import normalize_rss
+from signalroom.pipeline.topics import OUTLET_SOURCES, TopicIndex
 from signalroom.sources.feed_item import FeedItem, entry_native_id
-from signalroom.sources.feeds import FeedSource, GoogleNewsSettings, RssSettings, build
+from signalroom.sources.feeds import KIND, FeedSource, GoogleNewsSettings, RssSettings, build
 from signalroom.sources.outlets import DEFAULT_OUTLET_REACH, OUTLET_REACH, outlet_reach
 from tests.sources.fakes.driver import FakeSleep, collect, make_deps, outage, topic
 from tests.sources.fakes.feeds import Entry, FakeFeedHost, Feed, news_entry
@@ -194,6 +195,10 @@ def test_feed_source_searches_google_news_for_each_topic_with_outlet_and_reach()
         assert all(p.text == "" for p in posts)  # the description only repeated the title
         assert posts[0].native_id.startswith("127.0.0.1/CBMi")
         assert "Odd" in src.search_notes
+        # The links are Google News redirects, yet site: finds the outlet's stories.
+        assert all("/rss/articles/" in p.url for p in posts)
+        index = TopicIndex([topic(3, "BBC", "site:bbc.co.uk"), topic(4, "Any", "story")])
+        assert [index.match(p, "en") for p in posts] == [(4,), (3, 4)]
 
     run(test)
 
@@ -398,3 +403,7 @@ def test_entry_native_id_prefixes_opaque_guids_with_the_feed_host() -> None:
     assert entry_native_id("1", "", "https://a.example/feed") == "a.example/1"
     assert entry_native_id("1", "", "https://b.example/feed") == "b.example/1"
     assert entry_native_id("", "", "https://a.example/feed") is None
+
+
+def test_feed_posts_are_the_ones_topic_matching_reads_as_outlets() -> None:
+    assert frozenset({KIND}) == OUTLET_SOURCES

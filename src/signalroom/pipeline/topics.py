@@ -7,12 +7,32 @@ pipeline thread keeps matching against the previous set, never a half-built one.
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from signalroom.errors import QueryError
 from signalroom.models import Post, Topic
 from signalroom.query import MatchDoc, TopicMatcher, parse_query
 
 log = logging.getLogger(__name__)
+
+OUTLET_SOURCES: Final = frozenset({"rss"})
+"""Sources whose author is a news outlet with its domain as the handle (``sources.feeds``;
+named here, not imported, so workers do not load feedparser)."""
+
+
+def match_doc(post: Post, lang: str) -> MatchDoc:
+    """The post as topic queries see it. A news item's author is its outlet, handle = the
+    outlet's domain, so ``site:reuters.com`` finds Reuters' stories even when the link is a
+    Google News redirect (``news.google.com/rss/articles/...``)."""
+    return MatchDoc.build(
+        text=post.text,
+        title=post.title,
+        author=post.author.handle,
+        lang=lang,
+        source=post.source,
+        url=post.url,
+        site=post.author.handle if post.source in OUTLET_SOURCES else "",
+    )
 
 
 class TopicIndex:
@@ -39,12 +59,4 @@ class TopicIndex:
         return self._count
 
     def match(self, post: Post, lang: str) -> tuple[int, ...]:
-        doc = MatchDoc.build(
-            text=post.text,
-            title=post.title,
-            author=post.author.handle,
-            lang=lang,
-            source=post.source,
-            url=post.url,
-        )
-        return self._matcher.match(doc)
+        return self._matcher.match(match_doc(post, lang))

@@ -17,7 +17,16 @@ from signalroom.query.token import TokenIndex, normalize
 class _Derived:
     """The lazily computed views of one document."""
 
-    __slots__ = ("author", "host", "index", "lang", "search_text", "source", "title_index")
+    __slots__ = (
+        "author",
+        "host",
+        "hosts",
+        "index",
+        "lang",
+        "search_text",
+        "source",
+        "title_index",
+    )
 
     def __init__(self) -> None:
         self.search_text: str | None = None
@@ -27,6 +36,7 @@ class _Derived:
         self.lang: str | None = None
         self.source: str | None = None
         self.host: str | None = None
+        self.hosts: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,9 @@ class MatchDoc:
     lang: str = ""
     source: str = ""
     url: str = ""
+    site: str = ""
+    """The publisher's host (or URL) when ``url`` points elsewhere: a news aggregator's
+    redirect link names the aggregator, not the outlet. ``site:`` matches either."""
     _derived: _Derived = field(
         default_factory=_Derived, init=False, repr=False, compare=False, hash=False
     )
@@ -50,8 +63,9 @@ class MatchDoc:
         lang: str = "",
         source: str = "",
         url: str = "",
+        site: str = "",
     ) -> MatchDoc:
-        return cls(text, title, author, lang, source, url)
+        return cls(text, title, author, lang, source, url, site)
 
     @property
     def search_text(self) -> str:
@@ -107,6 +121,15 @@ class MatchDoc:
             derived.host = _host(self.url)
         return derived.host
 
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts ``site:`` looks at: the URL's, and the publisher's when it differs."""
+        derived = self._derived
+        if derived.hosts is None:
+            site = _host(self.site) if "//" in self.site else _bare_host(self.site)
+            derived.hosts = tuple(h for h in dict.fromkeys((self.host, site)) if h)
+        return derived.hosts
+
 
 _AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//([^/?#]*)")
 
@@ -127,3 +150,10 @@ def _host(url: str) -> str:
     else:
         host = host.partition(":")[0]
     return normalize(host).removesuffix(".")
+
+
+def _bare_host(value: str) -> str:
+    """A host name given without a scheme (``reuters.com``), normalised; empty if it is not
+    one (it holds a path, a space or a colon)."""
+    host = normalize(value.strip()).removesuffix(".")
+    return "" if any(c in host for c in "/ :@?#") else host

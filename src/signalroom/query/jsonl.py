@@ -1,7 +1,7 @@
 """``signalroom query match``: one JSON post line in, ``true`` / ``false`` / ``error: ...`` out.
 
 A line must be a JSON object with any of ``text``, ``title``, ``author``, ``lang``,
-``source``, ``url`` (strings; ``null`` counts as absent; ``author`` may also be an object
+``source``, ``url``, ``site`` (strings; ``null`` counts as absent; ``author`` may also be an object
 with a ``handle``, the shape the HTTP API returns). Other keys are ignored. Anything else is
 an error line, never an exception, so the remaining lines still run.
 This module must not open files or print.
@@ -15,7 +15,7 @@ from typing import Any
 from signalroom.query.doc import MatchDoc
 from signalroom.query.match import CompiledQuery
 
-POST_FIELDS = ("text", "title", "author", "lang", "source", "url")
+POST_FIELDS = ("text", "title", "author", "lang", "source", "url", "site")
 
 
 def match_json_line(compiled: CompiledQuery, line: str) -> str:

@@ -290,8 +290,7 @@ class _Site:
         self.suffix = "." + host
 
     def test(self, doc: MatchDoc) -> bool:
-        host = doc.host
-        return host == self.host or host.endswith(self.suffix)
+        return any(host == self.host or host.endswith(self.suffix) for host in doc.hosts)
 
 
 def _spanner(node: Node) -> _Spans:

@@ -112,8 +112,9 @@ def field_keys(
     if "author2" in kinds:
         keys.append(("author2", doc.author_key[:2]))
     if "site" in kinds:
-        labels = doc.host.split(".")
-        keys += [("site", ".".join(labels[first:])) for first in range(len(labels))]
+        for host in doc.hosts:
+            labels = host.split(".")
+            keys += [("site", ".".join(labels[first:])) for first in range(len(labels))]
     return keys
 
 

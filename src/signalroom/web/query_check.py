@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
 from signalroom.errors import QueryError
-from signalroom.query import MatchDoc, compile_query, format_query, parse_query
+from signalroom.pipeline.topics import match_doc
+from signalroom.query import compile_query, format_query, parse_query
 from signalroom.store.base import PostQuery
 from signalroom.web.deps import WebDeps
 from signalroom.web.errors import bad_request, query_error
@@ -67,15 +68,7 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
             for item in page.items:
                 checked += 1
                 post = item.post
-                doc = MatchDoc.build(
-                    text=post.text,
-                    title=post.title,
-                    author=post.author.handle,
-                    lang=item.enrichment.lang,
-                    source=post.source,
-                    url=post.url,
-                )
-                if compiled.matches(doc):
+                if compiled.matches(match_doc(post, item.enrichment.lang)):
                     matched += 1
                     if len(items) < body.limit:
                         items.append(post_json(item))
