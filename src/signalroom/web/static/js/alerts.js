@@ -993,9 +993,24 @@ function windowText(w) {
   return `${daysText(w.days)} ${w.start}–${w.end}${overnight}`;
 }
 
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
+/** A mute window's moment on its own zone's clock ("Tue 22:00 Europe/Budapest") when the
+ * browser is elsewhere, so it reads like the window that was set. */
+function zonedWhen(iso, zone, t) {
+  if (!zone || zone === BROWSER_ZONE) return whenText(iso, t);
+  try {
+    const parts = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(toMs(iso)));
+    return `${parts} ${zone}`;
+  } catch {
+    return whenText(iso, t);
+  }
+}
+
 function silenceStatus(s, t) {
-  if (s.muting) return s.muting_until ? `muting now, until ${whenText(s.muting_until, t)}` : "muting now";
-  if (s.next_mute_at) return `mutes next ${whenText(s.next_mute_at, t)}`;
+  const zone = s.windows.length ? s.timezone : null;
+  if (s.muting) return s.muting_until ? `muting now, until ${zonedWhen(s.muting_until, zone, t)}` : "muting now";
+  if (s.next_mute_at) return `mutes next ${zonedWhen(s.next_mute_at, zone, t)}`;
   return s.ends_at ? `ended ${whenText(s.ends_at, t)}` : "mutes no more";
 }
 
