@@ -123,6 +123,22 @@ def test_hackernews_source_narrows_a_busy_window_to_fit_algolias_1000_hits() -> 
     run(test)
 
 
+def test_hackernews_source_reads_on_past_a_narrowed_window_when_the_busy_part_is_recent() -> None:
+    async def test(fake: FakeAlgolia, clock: ManualClock) -> None:
+        # 1,500 hits in the last 10 s of the hour looked back: every halved window before
+        # them is empty, so only reading on from each window's end gets to them.
+        fake.items += [story(100 + n, NOW - 10 + n // 150, f"acme {n}") for n in range(1500)]
+        src = source(fake, clock, FakeSleep(clock, budget=0), queries=("acme",))
+        async with asyncio.timeout(10):
+            items = await collect(src.stream(None))  # until its first pause
+        assert sorted(ids(items), key=int) == [str(100 + n) for n in range(1500)]
+        lows = [int(w.split(",")[0].removeprefix("created_at_i>=")) for w in fake.windows]
+        assert lows == sorted(lows)  # it never went back to where it started
+        assert len(fake.windows) < 60
+
+    run(test)
+
+
 def test_hackernews_source_waits_as_long_as_a_429_says() -> None:
     async def test(fake: FakeAlgolia, clock: ManualClock) -> None:
         seed(fake)

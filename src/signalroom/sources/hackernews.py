@@ -175,6 +175,10 @@ class HackerNewsSource:
         backoff = Backoff(first_s=30.0, cap_s=1800.0, rng=self._rng)
         retry = PollRetry(health, clock, self._sleep, backoff, self._rng)
         start = clock.now() - s.lookback_s
+        # Per search, where the rest of a window narrowed to fit Algolia's 1,000 hits
+        # begins. The next read starts there: going back to the last hit less the overlap
+        # would narrow to the same window again, forever when it held nothing new.
+        rest: dict[str, int] = {}
         async with self._client() as client:
             while True:
                 more = False
@@ -183,14 +187,20 @@ class HackerNewsSource:
                     health.failing("no searches: no queries configured and no topics")
                 for query in searches:
                     key = _key(query)
-                    low = int(marks.get(key, start) - (s.overlap_s if key in marks else 0))
+                    low = rest.get(key)
+                    if low is None:
+                        low = int(marks.get(key, start) - (s.overlap_s if key in marks else 0))
                     try:
-                        hits, truncated = await self._window(client, query, low)
+                        hits, rest_from = await self._window(client, query, low)
                     except SourceError as err:
                         await retry.wait_after(err)
                         break
                     retry.succeeded(f"{len(searches)} searches")
-                    more = more or truncated
+                    if rest_from is None:
+                        rest.pop(key, None)
+                    else:
+                        rest[key] = rest_from
+                        more = True
                     for hit in hits:
                         if hit.object_id in self._seen:
                             continue
@@ -214,9 +224,10 @@ class HackerNewsSource:
 
     async def _window(
         self, client: httpx.AsyncClient, query: str, low: int
-    ) -> tuple[list[_Hit], bool]:
-        """Every hit of ``query`` from ``low`` on, oldest first; True when the window was
-        narrowed to fit Algolia's 1,000 hits (the rest is fetched by the next call)."""
+    ) -> tuple[list[_Hit], int | None]:
+        """Every hit of ``query`` from ``low`` on, oldest first, and where the rest begins
+        when the window was narrowed to fit Algolia's 1,000 hits (None: it reached the
+        present). The next call reads on from there."""
         now = int(self._deps.clock.now()) + 1
         high: int | None = None
         while True:
@@ -243,7 +254,7 @@ class HackerNewsSource:
                     continue
                 hits.append(_Hit(key.created_at_i, key.object_id, bytes(raw)))
         hits.sort(key=lambda h: (h.created, h.object_id))
-        return hits, high is not None
+        return hits, high
 
     async def _get(
         self, client: httpx.AsyncClient, query: str, page: int, low: float, high: int | None
