@@ -146,6 +146,7 @@ def normalizers() -> Mapping[str, Normalizer]:
         reddit,
         rss,
         x,
+        youtube,
     )
 
     return {
@@ -158,6 +159,7 @@ def normalizers() -> Mapping[str, Normalizer]:
         "hackernews": hackernews.normalize_hackernews,
         "reddit": reddit.normalize_reddit,
         "x": x.normalize_x,
+        "youtube": youtube.normalize_youtube,
     }
 
 

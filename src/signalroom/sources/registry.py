@@ -24,7 +24,7 @@ from typing import Any, Final
 import msgspec
 
 from signalroom.errors import ConfigError
-from signalroom.sources import bluesky, feeds, hackernews, mastodon, reddit, webhook, x
+from signalroom.sources import bluesky, feeds, hackernews, mastodon, reddit, webhook, x, youtube
 from signalroom.sources.base import Source
 from signalroom.sources.deps import SourceDeps
 
@@ -96,6 +96,14 @@ CONNECTORS: Final[Mapping[str, Connector]] = {
             x.validate,
             x.build,
             STREAMING_STALE_MINUTES,
+        ),
+        Connector(
+            youtube.KIND,
+            "YouTube comments on chosen videos and channels (an API key, 10,000 units a day)",
+            youtube.YouTubeSettings,
+            youtube.validate,
+            youtube.build,
+            0.0,
         ),
         Connector(
             webhook.KIND,
