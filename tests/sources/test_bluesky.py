@@ -29,7 +29,12 @@ from signalroom.pipeline.normalizers.change import Tombstone
 from signalroom.pipeline.runner import Pipeline
 from signalroom.sources.backoff import ReconnectPolicy
 from signalroom.sources.base import SourceCheck
-from signalroom.sources.bluesky import BlueskySettings, JetstreamSource
+from signalroom.sources.bluesky import (
+    ZSTD_DICTIONARY_ID,
+    BlueskySettings,
+    JetstreamSource,
+    dictionary_url,
+)
 from signalroom.sources.bluesky_profiles import UNKNOWN_ACCOUNT, Profile, ProfileCache
 from signalroom.sources.deps import SourceDeps
 from signalroom.store.base import PostQuery, WriteResult
@@ -252,9 +257,74 @@ def test_bluesky_stream_reports_a_wrong_dictionary_as_failing(tmp_path: Any) -> 
     assert "dictionary" in dependencies.health.snapshot().detail
 
 
-def test_bluesky_compress_without_a_dictionary_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="zstd dictionary"):
-        JetstreamSource("sky", BlueskySettings(compress=True), deps())
+def test_bluesky_compress_fetches_the_hosts_dictionary_when_none_is_local() -> None:
+    dependencies = deps()
+
+    async def scenario() -> tuple[list[RawItem], FakeJetstream, str]:
+        jetstream = FakeJetstream(dictionary=train_dictionary(ZSTD_DICTIONARY_ID))
+        jetstream.serves_dictionary = True
+        await jetstream.start()
+        for n in range(5):
+            jetstream.add(post_event(DID_A, f"3k{n:03d}", T0 + n, f"zstd post {n}"))
+        made = source(jetstream, None, dependencies, compress=True)
+        verdict = await made.check()
+        stream = made.stream(str(T0))
+        try:
+            return await take(stream, 5), jetstream, verdict.detail
+        finally:
+            await stream.aclose()
+            await jetstream.stop()
+
+    got, jetstream, verdict = run(scenario())
+    assert [normalize_bluesky(i).text for i in got] == [f"zstd post {n}" for n in range(5)]
+    # Fetched once (by check), then every connection asked for zstd frames.
+    assert jetstream.dictionary_requests == 1
+    subscribes = [r for r in jetstream.requests if "maxMessageSizeBytes" in r]
+    assert subscribes
+    assert all(r.get("compress") == ["true"] for r in subscribes)
+    assert "(zstd)" in verdict
+
+
+@pytest.mark.parametrize("served", ["nothing", "another dictionary"])
+def test_bluesky_compress_goes_uncompressed_when_the_host_has_no_dictionary(served: str) -> None:
+    dependencies = deps()
+
+    async def scenario() -> tuple[list[RawItem], FakeJetstream]:
+        jetstream = FakeJetstream(dictionary=train_dictionary())
+        jetstream.serves_dictionary = served != "nothing"
+        await jetstream.start()
+        for n in range(3):
+            jetstream.add(post_event(DID_A, f"3k{n:03d}", T0 + n, f"plain post {n}"))
+        stream = source(jetstream, None, dependencies, compress=True).stream(str(T0))
+        try:
+            return await take(stream, 3), jetstream
+        finally:
+            await stream.aclose()
+            await jetstream.stop()
+
+    got, jetstream = run(scenario())
+    # Nothing is lost: the posts come uncompressed, and health says why.
+    assert [normalize_bluesky(i).text for i in got] == [f"plain post {n}" for n in range(3)]
+    assert all("compress" not in r for r in jetstream.requests if "maxMessageSizeBytes" in r)
+    detail = dependencies.health.snapshot().detail
+    assert "uncompressed" in detail
+    assert ("1612007021" in detail) == (served != "nothing")
+
+
+def test_bluesky_dictionary_url_is_the_hosts_xrpc_query() -> None:
+    assert dictionary_url("wss://jetstream2.us-east.bsky.network") == (
+        "https://jetstream2.us-east.bsky.network/xrpc/network.bsky.jetstream.getZstdDictionary"
+    )
+    assert dictionary_url("ws://127.0.0.1:9000/") == (
+        "http://127.0.0.1:9000/xrpc/network.bsky.jetstream.getZstdDictionary"
+    )
+
+
+def test_bluesky_compress_with_an_unreadable_dictionary_path_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        JetstreamSource(
+            "sky", BlueskySettings(compress=True, zstd_dictionary="/nonexistent/zdict"), deps()
+        )
 
 
 def test_bluesky_settings_refuse_bad_collections_and_dids() -> None:

@@ -6,8 +6,10 @@ each post ``create`` wrapped with its author's profile (resolved from the public
 last item it yielded, rewound a few seconds because Jetstream delivers slightly out of order
 (the pipeline dedupes the replayed items). A dropped or silent connection is retried forever
 with exponential backoff and jitter, failing over to another public host after repeated
-failures. Optional zstd compression needs Jetstream's published dictionary as a local file:
-nothing is downloaded at run time.
+failures. Optional zstd compression uses Jetstream's dictionary: a local file when one is
+set or shipped, else the one the Jetstream host itself serves
+(``/xrpc/network.bsky.jetstream.getZstdDictionary``), checked by its id; a host that does not
+serve it gets an uncompressed (``permessage-deflate``) connection instead, with a warning.
 
 Payload of each item (one JSON object; the event bytes are kept exactly as received):
 ``{"profile": {"handle", "displayName", "followersCount"} | null, "event": <Jetstream event>}``.
@@ -74,6 +76,11 @@ ZSTD_DICTIONARY_ID: Final = 1612007021
 """The id of the dictionary the public Jetstream instances compress with."""
 PACKAGED_DICTIONARY: Final = "jetstream_zstd_dictionary"
 """File name of Jetstream's zstd dictionary when it is shipped beside this module."""
+DICTIONARY_PATH: Final = "/xrpc/network.bsky.jetstream.getZstdDictionary"
+"""Where a (v2) Jetstream host serves the dictionary of its compressed frames, by ``id``."""
+MAX_DICTIONARY_BYTES: Final = 1_000_000
+DICTIONARY_RETRY_S: Final = 3600.0
+"""How long a connection goes uncompressed before asking a host for its dictionary again."""
 REWIND_S: Final = 5.0
 """A resume cursor is rewound this much: delivery order is only roughly ``time_us`` order."""
 HOST_SWITCH_REWIND_S: Final = 10.0
@@ -91,6 +98,7 @@ CHECK_WAIT_S: Final = 10.0
 CHECK_DID: Final = "did:plc:z72i7hdynmk6r22z27h6tvur"
 """A long-lived account (bsky.app) to ask the AppView about when no event arrived."""
 _ZSTD_MAGIC: Final = b"\x28\xb5\x2f\xfd"
+_ZSTD_DICT_MAGIC: Final = b"\x37\xa4\x30\xec"
 _NSID: Final = re.compile(
     r"[a-zA-Z](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z](?:[a-zA-Z0-9-]{0,62}))+(?:\.\*)?|"
     r"[a-zA-Z](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z](?:[a-zA-Z0-9-]{0,62}))*\.\*"
@@ -119,10 +127,10 @@ class BlueskySettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     """Keep only posts that declare one of these languages (ISO 639 codes); posts declaring
     none are kept. Empty keeps every language. Jetstream cannot filter by text: topics do."""
     compress: bool = False
-    """Ask for zstd frames (about half the bandwidth); needs ``zstd_dictionary``."""
+    """Ask for zstd frames (about half the bandwidth) with Jetstream's dictionary."""
     zstd_dictionary: str = ""
     """Path of Jetstream's zstd dictionary (id 1612007021, 112,640 bytes); empty means the
-    one shipped with Signalroom, if any."""
+    one shipped with Signalroom if any, else the one the host serves."""
     appview_url: str = "https://public.api.bsky.app"
     """Where author profiles (handle, name, followers) are looked up."""
     resolve_profiles: bool = True
@@ -218,8 +226,9 @@ def _covers_posts(nsid: str) -> bool:
     return nsid == POST_COLLECTION
 
 
-def load_dictionary(name: str, settings: BlueskySettings) -> bytes:
-    """The zstd dictionary's bytes, from the setting's path or the shipped file."""
+def load_dictionary(name: str, settings: BlueskySettings) -> bytes | None:
+    """The zstd dictionary's bytes, from the setting's path or the shipped file; None when
+    neither is there (the host's own is fetched at connect time)."""
     key = f"sources.{name}.zstd_dictionary"
     if settings.zstd_dictionary:
         try:
@@ -231,12 +240,24 @@ def load_dictionary(name: str, settings: BlueskySettings) -> bytes:
     shipped = resources.files("signalroom.sources").joinpath(PACKAGED_DICTIONARY)
     if shipped.is_file():
         return shipped.read_bytes()
-    raise ConfigError(
-        key,
-        "compress = true needs Jetstream's zstd dictionary (id 1612007021, 112,640 bytes, "
-        "pkg/models/zstd_dictionary in the bluesky-social/jetstream repository) as a local "
-        "file; set its path here, or set compress = false",
-    )
+    return None
+
+
+def dictionary_url(host: str) -> str:
+    """Where a Jetstream host serves its zstd dictionary (``wss://h`` → ``https://h/...``)."""
+    scheme, rest = host.split("://", 1)
+    http = {"wss": "https", "ws": "http"}.get(scheme, scheme)
+    return f"{http}://{rest.rstrip('/')}{DICTIONARY_PATH}"
+
+
+def dictionary_id(raw: bytes) -> int:
+    """The id of a zstd dictionary (0 for raw content); raises SourceError when ``raw`` is
+    not a zstd dictionary at all."""
+    import zstandard  # only sources with compress = true need it
+
+    if raw[:4] != _ZSTD_DICT_MAGIC:
+        raise SourceError(f"not a zstd dictionary ({len(raw)} bytes)")
+    return int(zstandard.ZstdCompressionDict(raw).dict_id())
 
 
 class _Decompressor:
@@ -294,9 +315,10 @@ class JetstreamSource:
         self._policy = policy or RECONNECT
         self._rng = rng or random.Random()
         self._check_wait_s = check_wait_s
-        self._decompressor = (
-            _Decompressor(load_dictionary(name, settings)) if settings.compress else None
-        )
+        local = load_dictionary(name, settings) if settings.compress else None
+        self._decompressor = _Decompressor(local) if local is not None else None
+        self._dictionary_retry_at = 0.0
+        """When to ask the host for its dictionary again (compress = true, none local)."""
         self._langs = frozenset(lang.lower() for lang in settings.langs)
         self._cache = ProfileCache(
             deps.clock,
@@ -329,7 +351,7 @@ class JetstreamSource:
         ]
         params += [("wantedDids", d) for d in dict.fromkeys(self._settings.wanted_dids)]
         params.append(("maxMessageSizeBytes", str(MAX_EVENT_BYTES)))
-        if self._settings.compress:
+        if self._decompressor is not None:
             params.append(("compress", "true"))
         if cursor is not None:
             params.append(("cursor", str(cursor)))
@@ -340,7 +362,7 @@ class JetstreamSource:
             url,
             # websockets offers permessage-deflate by default; a v2 host answers 400 when
             # it is offered together with compress=true.
-            compression=None if self._settings.compress else "deflate",
+            compression=None if self._decompressor is not None else "deflate",
             max_size=MAX_FRAME_BYTES,
             open_timeout=10,
             close_timeout=2,
@@ -353,7 +375,37 @@ class JetstreamSource:
             headers={"User-Agent": USER_AGENT},
         )
 
+    async def _ensure_dictionary(self) -> str | None:
+        """With ``compress = true`` and no local dictionary, fetch the host's; None when
+        frames will be zstd (or compression is off), else why they will not be."""
+        if not self._settings.compress or self._decompressor is not None:
+            return None
+        now = self._deps.clock.now()
+        if now < self._dictionary_retry_at:
+            return "the host's zstd dictionary is unavailable; uncompressed for now"
+        url = dictionary_url(self.host)
+        try:
+            async with self._http() as client:
+                response = await client.get(url, params={"id": str(ZSTD_DICTIONARY_ID)})
+            if response.status_code != 200:
+                raise SourceError(f"HTTP {response.status_code} {_body_hint(response.content)}")
+            raw = response.content
+            if len(raw) > MAX_DICTIONARY_BYTES:
+                raise SourceError(f"{len(raw)} bytes, more than a dictionary")
+            found = dictionary_id(raw)
+            if found != ZSTD_DICTIONARY_ID:
+                raise SourceError(f"dictionary {found}, frames need {ZSTD_DICTIONARY_ID}")
+        except (httpx.HTTPError, SourceError) as err:
+            self._dictionary_retry_at = now + DICTIONARY_RETRY_S
+            why = f"no zstd dictionary from {url} ({_describe(err)}): uncompressed instead"
+            log.warning("source %s: %s", self._name, why)
+            return why
+        self._decompressor = _Decompressor(raw)
+        log.info("source %s: zstd dictionary %d from %s", self._name, ZSTD_DICTIONARY_ID, url)
+        return None
+
     async def check(self) -> SourceCheck:
+        compression = await self._ensure_dictionary()
         url = self.subscribe_url(None)
         first: bytes | None = None
         try:
@@ -375,6 +427,8 @@ class JetstreamSource:
                 did = _head_decoder.decode(first).did or CHECK_DID
             except msgspec.DecodeError:
                 did = CHECK_DID
+        if self._settings.compress:
+            jetstream += f" ({compression})" if compression else " (zstd)"
         if not self._settings.resolve_profiles:
             return SourceCheck(ok=True, detail=f"{jetstream}; profiles off")
         appview = self._settings.appview_url.rstrip("/")
@@ -483,11 +537,13 @@ class JetstreamSource:
         failures = 0
         last_seen: int | None = None
         while True:
+            compression = await self._ensure_dictionary()
             url = self.subscribe_url(cursor)
             read_any = False
             try:
                 async with self._connect(url) as ws:
-                    health.connected(f"connected to {self.host}")
+                    note = f"; {compression}" if compression else ""
+                    health.connected(f"connected to {self.host}{note}")
                     async for pending in self._frames(ws, resolver):
                         if not read_any:
                             read_any = True

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import zstandard
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -111,8 +112,9 @@ def other_event(did: str, time_us: int, kind: str) -> dict[str, Any]:
     }
 
 
-def train_dictionary() -> bytes:
-    """A small zstd dictionary trained on made-up events (the tests cannot ship Jetstream's)."""
+def train_dictionary(dict_id: int = 0) -> bytes:
+    """A small zstd dictionary trained on made-up events (the tests cannot ship Jetstream's);
+    ``dict_id`` stamps it with an id, such as Jetstream's own 1612007021."""
     samples = [
         json.dumps(
             post_event(
@@ -124,7 +126,7 @@ def train_dictionary() -> bytes:
         ).encode()
         for i in range(400)
     ]
-    return zstandard.train_dictionary(4096, samples).as_bytes()
+    return zstandard.train_dictionary(4096, samples, dict_id=dict_id).as_bytes()
 
 
 @dataclass
@@ -149,6 +151,9 @@ class FakeJetstream:
         self.requests: list[dict[str, list[str]]] = []
         self.force_status: int | None = None
         """Answer every upgrade with this HTTP status (401, 403, 429, 503...)."""
+        self.serves_dictionary = False
+        """Answer ``getZstdDictionary`` with ``dictionary`` (a v2 host); else 404 (v1)."""
+        self.dictionary_requests = 0
         self.connections = 0
         self._subscribers: list[_Subscriber] = []
         self._server: Server | None = None
@@ -223,6 +228,8 @@ class FakeJetstream:
         self.requests.append(params)
         if self.force_status is not None:
             return connection.respond(self.force_status, f"forced status {self.force_status}\n")
+        if parts.path == "/xrpc/network.bsky.jetstream.getZstdDictionary":
+            return self._dictionary(connection, params)
         if parts.path != "/subscribe":
             return connection.respond(404, "not found\n")
         for nsid in params.get("wantedCollections", []):
@@ -232,6 +239,22 @@ class FakeJetstream:
             if not did.startswith("did:"):
                 return connection.respond(400, f"invalid did: {did}\n")
         return None
+
+    def _dictionary(self, connection: ServerConnection, params: dict[str, list[str]]) -> Response:
+        """The XRPC query: the raw dictionary with that id, or the XRPC error shape."""
+        self.dictionary_requests += 1
+        if not self.serves_dictionary or self.dictionary is None:
+            return connection.respond(404, "not found\n")
+        wanted = params.get("id", [""])[0]
+        ours = zstandard.ZstdCompressionDict(self.dictionary).dict_id()
+        if wanted and wanted != str(ours):
+            body = json.dumps(
+                {"error": "DictionaryNotFound", "message": f"no dictionary {wanted}"}
+            ).encode()
+            headers = Headers([("Content-Type", "application/json")])
+            return Response(400, "Bad Request", headers, body)
+        headers = Headers([("Content-Type", "application/octet-stream")])
+        return Response(200, "OK", headers, self.dictionary)
 
     async def _handle(self, connection: ServerConnection) -> None:
         assert connection.request is not None
