@@ -544,7 +544,9 @@ def test_source_killed_mid_stream_and_restarted_keeps_every_post_once(
     assert matches == len(ids)
     assert volume == matches
     for marker in producer.malformed:
-        assert any(marker.encode() in r.payload for r in rejects), f"no reject for {marker}"
+        # Exactly one: the replay after the restart re-sends some of them, the store keeps one.
+        kept = sum(marker.encode() in r.payload for r in rejects)
+        assert kept == 1, f"{kept} rejects for {marker}"
     for reject in rejects:
         assert any(m.encode() in reject.payload for m in producer.malformed), reject
     assert checkpoint is not None

@@ -55,7 +55,9 @@ def make_post(
     return EnrichedPost(post=post, enrichment=enrichment, topics=topics)
 
 
-def make_reject(reason: str, *, source: str = "demo", received_at: float = T0) -> Reject:
-    return Reject(
-        source=source, reason=reason, payload=b"\x00\xffnot json", received_at=received_at
-    )
+def make_reject(
+    reason: str, *, source: str = "demo", received_at: float = T0, payload: bytes | None = None
+) -> Reject:
+    """A reject whose raw bytes are not UTF-8; by default they differ per reason."""
+    raw = b"\x00\xff" + reason.encode() if payload is None else payload
+    return Reject(source=source, reason=reason, payload=raw, received_at=received_at)

@@ -286,11 +286,38 @@ def test_list_rejects_keeps_payload_bytes_newest_first(store: Store) -> None:
     assert result.rejects == 3
     rejects = store.list_rejects()
     assert [r.reason for r in rejects] == ["no text", "too big", "not json"]
-    assert rejects[0].payload == b"\x00\xffnot json"
+    assert rejects[0].payload == b"\x00\xffno text"
     assert (rejects[0].source, rejects[0].received_at) == ("rss", T0 + 2)
     assert [r.reason for r in store.list_rejects(limit=1)] == ["no text"]
     assert [r.reason for r in store.list_rejects(source="demo")] == ["too big", "not json"]
     assert store.stats().rejects == 3
+
+
+def test_a_reject_replayed_by_its_source_is_kept_once(store: Store) -> None:
+    first = store.write_batch(WriteBatch(rejects=(make_reject("not json", payload=b"{x"),)))
+    # After a restart the source rewinds and sends the same malformed bytes again.
+    again = store.write_batch(
+        WriteBatch(
+            rejects=(
+                make_reject("not json", payload=b"{x", received_at=T0 + 3600),
+                make_reject("not json", payload=b"{x", source="rss", received_at=T0 + 3600),
+                make_reject("not json", payload=b"{y", received_at=T0 + 3600),
+            )
+        )
+    )
+    # A day later the same bytes are news again (and a purge may have dropped the first).
+    later = store.write_batch(
+        WriteBatch(rejects=(make_reject("not json", payload=b"{x", received_at=T0 + 90_000),))
+    )
+
+    assert (first.rejects, again.rejects, later.rejects) == (1, 2, 1)
+    assert store.stats().rejects == 4
+    assert sorted((r.source, r.payload, r.received_at) for r in store.list_rejects()) == [
+        ("demo", b"{x", T0),
+        ("demo", b"{x", T0 + 90_000),
+        ("demo", b"{y", T0 + 3600),
+        ("rss", b"{x", T0 + 3600),
+    ]
 
 
 def test_list_rejects_raises_validation_error_when_limit_below_one(store: Store) -> None:

@@ -57,6 +57,8 @@ class WriteResult(msgspec.Struct, frozen=True):
     inserted: tuple[EnrichedPost, ...]
     duplicates: int
     rejects: int
+    """Rejects recorded; one the same source sent with the same bytes in the last day (a
+    replay after a restart) is already kept and not recorded again."""
     rollups: tuple[Rollup, ...]
     revised: tuple[EnrichedPost, ...] = ()
     """Stored posts the batch's revisions changed, as they now read."""

@@ -143,9 +143,17 @@ _MOVE_SENTIMENT: Final = """
     WHERE topic_id = ? AND bucket_start = ?
     RETURNING topic_id, bucket_start, volume, negative, neutral, positive, sentiment_sum, reach
 """
-_INSERT_REJECT: Final = (
-    "INSERT INTO rejects (source, reason, payload, received_at) VALUES (?, ?, ?, ?)"
-)
+# A source that replays after a restart (a cursor rewound a few seconds, an overlap)
+# re-sends the malformed items too: the same bytes from the same source within a day are
+# one reject, not two. The (source, received_at) index bounds the look.
+_INSERT_REJECT: Final = """
+    INSERT INTO rejects (source, reason, payload, received_at)
+    SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
+        SELECT 1 FROM rejects
+        WHERE source = ?1 AND received_at >= ?4 - 86400.0
+              AND length(payload) = length(?3) AND payload = ?3
+    )
+"""
 _UPSERT_CHECKPOINT: Final = """
     INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
@@ -361,21 +369,23 @@ class SqliteStore:
                 for delta in _rollup_deltas(revised.inserted)
             )
             deleted = _delete(conn, batch.deletions)
-            conn.executemany(
-                _INSERT_REJECT,
-                ((r.source, r.reason, r.payload, r.received_at) for r in batch.rejects),
+            rejected = sum(
+                conn.execute(
+                    _INSERT_REJECT, (r.source, r.reason, r.payload, r.received_at)
+                ).rowcount
+                for r in batch.rejects
             )
             conn.executemany(
                 _UPSERT_CHECKPOINT,
                 ((source, value, now) for source, value in batch.checkpoints),
             )
-            _tally(conn, posts=len(inserted) - len(deleted), rejects=len(batch.rejects))
+            _tally(conn, posts=len(inserted) - len(deleted), rejects=rejected)
             changed = _with_topics(conn, _rows_of(conn, revised.updated)) if revised.updated else []
         rollups.sort(key=lambda rollup: (rollup.topic_id, rollup.bucket_start))
         return WriteResult(
             inserted=tuple(inserted),
             duplicates=len(batch.posts) - (len(inserted) - len(revised.inserted)),
-            rejects=len(batch.rejects),
+            rejects=rejected,
             rollups=tuple(rollups),
             revised=tuple(changed),
             deleted=tuple(deleted),
