@@ -113,7 +113,7 @@ def normalize_generic(item: RawItem) -> Post:
         url=_url("url", url) if url else "",
         author=_author(raw.author),
         text=text,
-        created_at=_instant(raw.created_at),
+        created_at=parse_instant(raw.created_at),
         received_at=item.received_at,
         title=title,
         engagement=_EMPTY_ENGAGEMENT
@@ -286,7 +286,9 @@ def _author(raw: _AuthorIn) -> Author:
     )
 
 
-def _instant(value: str | float) -> float:
+def parse_instant(value: str | float, field: str = "created_at") -> float:
+    """Epoch seconds from an ISO 8601 time (UTC when it names no zone) or a number, within
+    1970..9999; RejectError naming ``field`` otherwise. Every normalizer reads times so."""
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip())
@@ -294,13 +296,13 @@ def _instant(value: str | float) -> float:
                 moment = moment.replace(tzinfo=UTC)
             instant = moment.timestamp()
         except (ValueError, OverflowError) as err:
-            raise RejectError(f"created_at: not a date: {_show(value)}") from err
+            raise RejectError(f"{field}: not a date: {_show(value)}") from err
         hint = ""
     else:
         instant = float(value)
         hint = " (epoch milliseconds? send seconds)" if instant > _MAX_INSTANT else ""
     if not (math.isfinite(instant) and _MIN_INSTANT <= instant <= _MAX_INSTANT):
-        raise RejectError(f"created_at: out of range 1970..9999: {value!r}{hint}")
+        raise RejectError(f"{field}: out of range 1970..9999: {value!r}{hint}")
     return instant
 
 

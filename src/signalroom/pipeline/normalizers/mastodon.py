@@ -16,7 +16,6 @@ reads the clock.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from signalroom.pipeline.normalize import (
     MAX_ID_CHARS,
     MAX_MEDIA,
     MAX_TEXT_CHARS,
+    parse_instant,
 )
 from signalroom.pipeline.normalize import _clean_line as clean_line
 from signalroom.pipeline.normalize import _clean_text as clean_text
@@ -99,7 +99,7 @@ def read_mastodon(item: RawItem) -> Post | Revision | Tombstone:
         raise RejectError("status: missing")
     post = _post(status, host, item.received_at)
     if wrapped.event == "status.update" and status.edited_at:
-        return Revision(post=post, edited_at=_instant("status.edited_at", status.edited_at))
+        return Revision(post=post, edited_at=parse_instant(status.edited_at, "status.edited_at"))
     return post
 
 
@@ -118,7 +118,7 @@ def _post(status: _Status, host: str, received_at: float) -> Post:
         url=checked_url("status.url", link),
         author=_author(status.account, host),
         text=text,
-        created_at=_instant("status.created_at", status.created_at),
+        created_at=parse_instant(status.created_at, "status.created_at"),
         received_at=received_at,
         engagement=Engagement(
             likes=shown.favourites_count or 0,
@@ -166,16 +166,6 @@ def _host(instance: str) -> str:
     if not host:
         raise RejectError(f"instance: not a URL: {show(instance)}")
     return host
-
-
-def _instant(field: str, value: str) -> float:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as err:
-        raise RejectError(f"{field}: not a date: {show(value)}") from err
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def _media(attachments: list[_Attachment] | None) -> tuple[str, ...]:

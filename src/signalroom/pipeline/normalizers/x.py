@@ -11,14 +11,18 @@ reads the clock.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Final
 
 import msgspec
 
 from signalroom.errors import RejectError
 from signalroom.models import Author, Engagement, Post, RawItem, post_id
-from signalroom.pipeline.normalize import MAX_COUNT, MAX_NAME_CHARS, MAX_TEXT_CHARS
+from signalroom.pipeline.normalize import (
+    MAX_COUNT,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    parse_instant,
+)
 from signalroom.pipeline.normalize import _clean_line as clean_line
 from signalroom.pipeline.normalize import _clean_text as clean_text
 from signalroom.pipeline.normalize import _lang as language_code
@@ -87,15 +91,7 @@ def normalize_x(item: RawItem) -> Post:
         raise RejectError("includes.users: the author is missing (expansions=author_id?)")
     if _USERNAME.fullmatch(user.username) is None:
         raise RejectError(f"includes.users.username: not an X handle: {user.username[:40]!r}")
-    try:
-        moment = datetime.fromisoformat(tweet.created_at.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        created = moment.timestamp()
-    except (ValueError, OverflowError) as err:
-        raise RejectError(f"data.created_at: not a date: {tweet.created_at[:40]!r}") from err
-    if created < 0:
-        raise RejectError(f"data.created_at: before 1970: {tweet.created_at[:40]!r}")
+    created = parse_instant(tweet.created_at, "data.created_at")
     text = clean_text(tweet.text).strip()
     if not text:
         raise RejectError("data.text: empty")

@@ -19,14 +19,13 @@ I/O or reads the clock.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Final
 
 import msgspec
 
 from signalroom.errors import RejectError
 from signalroom.models import Author, Engagement, Post, RawItem, post_id
-from signalroom.pipeline.normalize import MAX_ID_CHARS, MAX_TEXT_CHARS
+from signalroom.pipeline.normalize import MAX_ID_CHARS, MAX_TEXT_CHARS, parse_instant
 from signalroom.pipeline.normalize import _clean_line as clean_line
 from signalroom.pipeline.normalize import _clean_text as clean_text
 from signalroom.pipeline.normalize import _show as show
@@ -101,7 +100,7 @@ def normalize_youtube(item: RawItem) -> Post:
         url=f"{WATCH_URL}{video}&lc={native_id}" if video else "",
         author=_author(snippet),
         text=text,
-        created_at=_instant("comment.snippet.publishedAt", snippet.published_at),
+        created_at=parse_instant(snippet.published_at, "comment.snippet.publishedAt"),
         received_at=item.received_at,
         engagement=Engagement(
             likes=snippet.like_count or 0,
@@ -125,16 +124,3 @@ def _author(snippet: _Snippet) -> Author:
             "authorChannelId)"
         )
     return Author(handle=handle, name=name)
-
-
-def _instant(field: str, value: str) -> float:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        instant = moment.timestamp()
-    except (ValueError, OverflowError) as err:
-        raise RejectError(f"{field}: not a date: {show(value)}") from err
-    if not 0 <= instant <= _MAX_INSTANT:
-        raise RejectError(f"{field}: out of range 1970..9999: {show(value)}")
-    return instant
