@@ -1,13 +1,16 @@
 """The ``reddit`` source against a fake Reddit on loopback: OAuth client credentials and
-token refresh, listings and searches paged with ``after``, resume without loss, the rate-limit
-headers, honest verdicts for missing, refused, blocked and unapproved access, and the
-normalizer."""
+token refresh, listings and searches paged with ``after``, resume without loss, bursts larger
+than a round reads (caught up over later rounds, up to Reddit's reach, restarted anywhere),
+checkpoints of the first format, the rate-limit headers, honest verdicts for missing,
+refused, blocked and unapproved access, and the normalizer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from itertools import groupby
 from typing import Any
 
 import pytest
@@ -61,6 +64,37 @@ def names(items: list[RawItem]) -> list[str]:
     return [json.loads(i.payload)["data"]["name"] for i in items]
 
 
+def fullnames(children: list[dict[str, Any]]) -> list[str]:
+    return [c["data"]["name"] for c in children]
+
+
+def by_round(items: list[RawItem]) -> list[list[float]]:
+    """Each round's ``created_utc``s, in the order yielded (a round's items share the
+    ManualClock's time, which only a pause between rounds moves)."""
+    return [
+        [json.loads(i.payload)["data"]["created_utc"] for i in group]
+        for _, group in groupby(items, key=lambda i: i.received_at)
+    ]
+
+
+def gaps(checkpoint: str | None, src: RedditSource) -> list[dict[str, Any]]:
+    listing = json.loads(checkpoint or "{}")["l"][src.listings()[0].key]
+    assert "g" not in listing or listing["g"], "no gap is written as no key"
+    return list(listing.get("g", []))
+
+
+def errors(src: RedditSource) -> list[str]:
+    return [e.detail for e in src._deps.health.snapshot().recent_errors]
+
+
+def burst(first: int, count: int, at: float, word: str = "burst") -> list[dict[str, Any]]:
+    return [submission(first + n, at + n, f"Acme {word} {n}") for n in range(count)]
+
+
+OLD = [submission(n, NOW - 3000 + n * 10, f"Acme {n}") for n in range(5)]
+"""What every burst test has read before the burst."""
+
+
 def test_reddit_source_reads_a_subreddit_oldest_first_with_a_proper_user_agent() -> None:
     async def test(fake: FakeReddit, clock: ManualClock) -> None:
         fake.items += [submission(n, NOW - 3000 + n * 10, f"Acme {n}") for n in range(5)]
@@ -112,6 +146,298 @@ def test_reddit_source_restarts_from_a_mid_round_checkpoint_without_loss() -> No
         first = await collect(make().stream(None), limit=2)
         rest = await collect(make().stream(first[-1].checkpoint))
         assert names(first) + names(rest) == [f"t3_p{n}" for n in range(6)]
+
+    run(test)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"subreddits": ("acmefans",), "search_topics": False},
+        {"queries": ("acme",), "search_topics": False},
+    ],
+    ids=["subreddit", "search"],
+)
+def test_reddit_source_delivers_a_burst_larger_than_a_round_over_later_rounds(
+    where: dict[str, Any],
+) -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+
+        def make() -> RedditSource:
+            return source(fake, clock, FakeSleep(clock, 0), **where)
+
+        rounds = [await collect(make().stream(None))]
+        assert names(rounds[0]) == fullnames(OLD)
+        new = burst(100, 800, NOW)
+        fake.items += new
+        checkpoint = rounds[0][-1].checkpoint
+        for _ in range(3):  # a restart each round: all state is in the checkpoint
+            clock.advance(60)
+            rounds.append(await collect(make().stream(checkpoint)))
+            checkpoint = rounds[-1][-1].checkpoint if rounds[-1] else checkpoint
+        assert names(rounds[1]) == fullnames(new[300:])  # max_pages: 500 a round
+        assert names(rounds[2]) == fullnames(new[:300])  # the unread stretch, next round
+        assert rounds[3] == []
+        assert gaps(checkpoint, make()) == []
+        assert errors(make()) == []
+
+    run(test)
+
+
+def test_reddit_source_keeps_a_burst_that_arrives_between_two_rounds_in_one_run() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        new = burst(100, 800, NOW + 30)
+
+        async def hook(sleeps: int) -> None:
+            if sleeps == 1:
+                fake.items.extend(new)
+
+        src = source(
+            fake, clock, FakeSleep(clock, 3, hook), subreddits=("acmefans",), search_topics=False
+        )
+        items = await collect(src.stream(None))
+        assert names(items) == fullnames(OLD + new[300:] + new[:300])
+        rounds = by_round(items)
+        assert [len(r) for r in rounds] == [5, 500, 300]
+        assert all(r == sorted(r) for r in rounds)  # oldest first within each round
+        assert gaps(items[-1].checkpoint, src) == []
+
+    run(test)
+
+
+def test_reddit_source_reports_a_burst_beyond_reddits_reach_and_keeps_what_it_lists() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        new = burst(100, 1500, NOW + 30)
+
+        async def hook(sleeps: int) -> None:
+            if sleeps == 1:
+                fake.items.extend(new)
+
+        src = source(
+            fake, clock, FakeSleep(clock, 4, hook), subreddits=("acmefans",), search_topics=False
+        )
+        items = await collect(src.stream(None))
+        # Reddit lists the newest 1,000: the 500 oldest of the burst are beyond its reach.
+        assert names(items) == fullnames(OLD + new[1000:] + new[500:1000])
+        assert all(r == sorted(r) for r in by_round(items))
+        assert gaps(items[-1].checkpoint, src) == []
+        lost = [e for e in errors(src) if "lists no further back" in e]
+        assert len(lost) == 1
+        assert lost[0].startswith("r/acmefans new: ")
+
+    run(test)
+
+
+def test_reddit_source_restarts_from_a_checkpoint_taken_inside_an_unread_stretch() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        new = burst(100, 800, NOW)
+
+        def make(rounds: int = 0) -> RedditSource:
+            return source(
+                fake,
+                clock,
+                FakeSleep(clock, rounds),
+                subreddits=("acmefans",),
+                search_topics=False,
+                max_pages=2,
+            )
+
+        first = await collect(make().stream(None))
+        fake.items += new
+        clock.advance(60)
+        second = await collect(make().stream(first[-1].checkpoint))
+        assert names(second) == fullnames(new[600:])
+        clock.advance(60)
+        # Inside the stretch below: 200 of it read (cut short again), 50 of those yielded.
+        cut = await collect(make().stream(second[-1].checkpoint), limit=50)
+        assert names(cut) == fullnames(new[400:450])
+        inside = gaps(cut[-1].checkpoint, make())
+        assert [g["a"][0] for g in inside] == [new[600]["data"]["name"], new[400]["data"]["name"]]
+        assert inside[0]["s"][0] == new[449]["data"]["name"]
+        clock.advance(60)
+        rest = await collect(make(rounds=4).stream(cut[-1].checkpoint))
+        everything = names(first + second + cut + rest)
+        assert [n for n, times in Counter(everything).items() if times > 1] == []
+        assert set(everything) == set(fullnames(OLD + new))
+        assert all(r == sorted(r) for r in by_round(rest))
+        # Its last checkpoint may still name the emptied stretch (no item came after the
+        # read that found it empty): read again, it yields nothing.
+        assert await collect(make(rounds=1).stream(rest[-1].checkpoint)) == []
+
+    run(test)
+
+
+def test_reddit_source_restarts_from_a_checkpoint_taken_while_reading_a_burst() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+
+        def make(rounds: int = 0) -> RedditSource:
+            return source(
+                fake, clock, FakeSleep(clock, rounds), subreddits=("acmefans",), search_topics=False
+            )
+
+        first = await collect(make().stream(None))
+        new = burst(100, 800, NOW)
+        fake.items += new
+        clock.advance(60)
+        cut = await collect(make().stream(first[-1].checkpoint), limit=100)
+        assert names(cut) == fullnames(new[300:400])
+        # The stretch below the 500 read was recorded with the first item, before any newer.
+        assert [g["a"][0] for g in gaps(cut[0].checkpoint, make())] == [new[300]["data"]["name"]]
+        later = burst(2000, 40, NOW + 1000, "later")
+        fake.items += later
+        clock.advance(60)
+        rest = await collect(make(rounds=3).stream(cut[-1].checkpoint))
+        everything = names(first + cut + rest)
+        assert len(everything) == len(set(everything))
+        assert set(everything) == set(fullnames(OLD + new + later))
+
+    run(test)
+
+
+def test_reddit_source_pages_on_from_a_newer_item_when_a_gaps_cursor_was_removed() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        new = burst(100, 800, NOW + 30)
+
+        async def hook(sleeps: int) -> None:
+            if sleeps == 1:
+                fake.items.extend(new)
+            if sleeps == 2:  # the stretch's cursor and the next newer one are taken down
+                fake.remove(new[300]["data"]["name"])
+                fake.remove(new[301]["data"]["name"])
+
+        src = source(
+            fake, clock, FakeSleep(clock, 3, hook), subreddits=("acmefans",), search_topics=False
+        )
+        items = await collect(src.stream(None))
+        assert names(items) == fullnames(OLD + new[300:] + new[:300])
+        afters = [r.query.get("after") for r in fake.server.requests if r.path.endswith("/new")]
+        # Round 1 read 5 pages; round 2 tries the stretch's cursors in turn.
+        assert afters[6:9] == fullnames([new[300], new[301], new[302]])
+        assert errors(src) == []
+
+    run(test)
+
+
+def test_reddit_source_gives_up_the_oldest_stretch_when_bursts_keep_coming() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        fake.reach = 100_000  # a bound of our own, not Reddit's reach, ends the oldest here
+        batches = [burst(1000 * (k + 1), 700, NOW + 1000 * k, f"wave{k}") for k in range(7)]
+
+        async def hook(sleeps: int) -> None:
+            if sleeps <= len(batches):
+                fake.items.extend(batches[sleeps - 1])
+
+        src = source(
+            fake,
+            clock,
+            FakeSleep(clock, len(batches) + 1, hook),
+            subreddits=("acmefans",),
+            search_topics=False,
+            max_pages=1,
+        )
+        items = await collect(src.stream(None))
+        got = names(items)
+        assert len(got) == len(set(got))
+        assert any("the oldest is given up" in e for e in errors(src))
+        assert len(gaps(items[-1].checkpoint, src)) <= 5
+
+    run(test)
+
+
+def test_reddit_source_does_not_report_a_loss_when_a_quiet_search_outlives_its_time_filter() -> (
+    None
+):
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+
+        def make() -> RedditSource:
+            return source(fake, clock, FakeSleep(clock, 0), queries=("acme",), search_topics=False)
+
+        first = await collect(make().stream(None))
+        for child in OLD:  # a day later the search (t=day) no longer lists them
+            fake.remove(child["data"]["name"])
+        clock.advance(2 * 86_400)
+        fresh = burst(100, 3, clock.now() - 60)
+        fake.items += fresh
+        src = make()
+        assert names(await collect(src.stream(first[-1].checkpoint))) == fullnames(fresh)
+        assert errors(src) == []
+
+    run(test)
+
+
+def test_reddit_source_resumes_from_a_checkpoint_of_the_first_format() -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+        new = burst(100, 3, NOW)
+        fake.items += new
+        src = source(
+            fake, clock, FakeSleep(clock, 0), subreddits=("acmefans",), search_topics=False
+        )
+        key = src.listings()[0].key
+        written_before = json.dumps(
+            {"v": 1, "l": {key: {"t": OLD[-1]["data"]["created_utc"], "s": fullnames(OLD)}}},
+            separators=(",", ":"),
+        )
+        items = await collect(src.stream(written_before))
+        assert names(items) == fullnames(new)
+        last = json.loads(items[-1].checkpoint or "")
+        assert last == {
+            "v": 1,
+            "l": {key: {"t": new[-1]["data"]["created_utc"], "s": fullnames(OLD + new)}},
+        }
+
+    run(test)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    size=st.integers(0, 900),
+    max_pages=st.integers(1, 4),
+    cuts=st.lists(st.integers(1, 450), max_size=3),
+    later=st.integers(0, 90),
+)
+def test_reddit_source_restarted_anywhere_delivers_every_listed_item_once(
+    size: int, max_pages: int, cuts: list[int], later: int
+) -> None:
+    async def test(fake: FakeReddit, clock: ManualClock) -> None:
+        fake.items += OLD
+
+        def make(rounds: int) -> RedditSource:
+            return source(
+                fake,
+                clock,
+                FakeSleep(clock, rounds),
+                subreddits=("acmefans",),
+                search_topics=False,
+                max_pages=max_pages,
+            )
+
+        items = await collect(make(0).stream(None))
+        checkpoint = items[-1].checkpoint
+        expected = OLD + burst(100, size, NOW)
+        fake.items += expected[len(OLD) :]
+        for index, cut in enumerate(cuts):
+            clock.advance(60)
+            run_items = await collect(make(3).stream(checkpoint), limit=cut)
+            items += run_items
+            checkpoint = run_items[-1].checkpoint if run_items else checkpoint
+            if index == 0:  # new items while a burst is being caught up: the listing shifts
+                arrived = burst(5000, later, NOW + 5000, "later")
+                fake.items += arrived
+                expected += arrived
+        clock.advance(60)
+        items += await collect(make(12).stream(checkpoint))
+        got = names(items)
+        assert [n for n, times in Counter(got).items() if times > 1] == []
+        assert set(got) == set(fullnames(expected))
 
     run(test)
 

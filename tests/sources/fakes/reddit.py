@@ -4,6 +4,11 @@
 expired token, and the refusals: unknown credentials (401), a blocked address (403 HTML
 page), an app without Data API access (403 JSON).
 
+Like Reddit, a listing holds only its newest ``reach`` items (about 1,000) and is built
+afresh for every request, so it shifts as items arrive; ``after``/``before`` name a
+fullname, and one the listing no longer holds (removed, or pushed beyond reach) gives an
+empty page.
+
 Submissions and comments are invented for the tests.
 """
 
@@ -71,10 +76,16 @@ class FakeReddit:
         self.budget: int | None = None
         self.remaining = 600.0
         self.reset_s = 120
+        self.reach = 1000
+        """How many items a listing holds, newest first; older ones are beyond reach."""
         self.server = FakeHttpServer(self.handle)
 
     def expire_tokens(self) -> None:
         self.tokens.clear()
+
+    def remove(self, name: str) -> None:
+        """Take an item down (deleted or removed by a moderator): no listing holds it."""
+        self.items = [i for i in self.items if i["data"]["name"] != name]
 
     async def handle(self, request: Request) -> Response:
         if request.path == "/api/v1/access_token":
@@ -154,6 +165,7 @@ class FakeReddit:
                 if item["kind"] != "t3" or not all(w in text for w in words):
                     continue
             chosen.append(item)
+        chosen = chosen[: self.reach]
         names = [i["data"]["name"] for i in chosen]
         limit = min(100, int(q.get("limit", "25")))
         start = 0
