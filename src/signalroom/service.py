@@ -264,7 +264,7 @@ def open_alerting(
     runtime = AlertRuntime(
         engine, dispatcher, clock, on_changed=announce, tick_s=config.alerting.tick_seconds
     )
-    web = AlertingDeps(engine, alerts, key, config.web.public_url, ttl_s)
+    web = AlertingDeps(engine, alerts, key, config.web.public_url, ttl_s, status=runtime.status)
     return _Alerting(runtime, web, alerts, client)
 
 
@@ -350,8 +350,6 @@ async def run_node(
             config.pipeline,
             on_commit=alerting.runtime.on_commit if alerting else None,
         )
-        if alerting is not None:
-            await alerting.runtime.warm_up()
         configured = build_sources(config, clock, store.list_topics)
         sources: Sequence[Source] = (
             [DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)]

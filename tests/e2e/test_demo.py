@@ -80,6 +80,18 @@ def test_demo_shows_live_posts_over_api_and_websocket(tmp_path: Path) -> None:
         rollups = httpx.get(f"{node.base}/api/rollups", timeout=5).json()
         assert sum(r["volume"] for r in rollups["items"]) > 0
 
+        # Alert detection warms up in the background (the page was up before it was done)
+        # and says when it runs.
+        deadline = time.monotonic() + 30
+        while (alerting := httpx.get(f"{node.base}/api/health", timeout=5).json()["alerting"])[
+            "state"
+        ] != "running":
+            assert alerting["state"] == "warming_up"
+            assert time.monotonic() < deadline, node.output()
+            time.sleep(0.2)
+        assert alerting["warm_up"]["topics"] >= 4
+        assert alerting["errors"] == 0
+
         node.process.send_signal(signal.SIGINT)
         assert node.process.wait(timeout=30) == 0, node.output()
 

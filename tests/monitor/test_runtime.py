@@ -21,6 +21,7 @@ from signalroom.notify.retry import RetryPolicy
 from signalroom.secrets import SecretResolver
 from signalroom.store.base import WriteBatch
 from tests.monitor.harness import MIN, open_system
+from tests.monitor.test_warm_up import SlowStore
 from tests.notify.receivers import HttpReceiver
 
 KEY = b"k" * 32
@@ -96,4 +97,39 @@ def test_runtime_observes_ticks_and_delivers_with_a_signed_ack_link(tmp_path: Pa
     claim = verify_ack(link[1], key=KEY, now=s.clock.now())
     assert (claim.alert_id, claim.trigger) == (record.alert.id, record.alert.trigger)
     assert [m.state for m in s.alerts.list_outbox()] == ["sent"]
+    s.close()
+
+
+def test_runtime_warms_up_in_the_background_and_keeps_the_commits_meanwhile(
+    tmp_path: Path,
+) -> None:
+    s = open_system(tmp_path)
+    slow = SlowStore(s.store)
+    s.engine = AlertEngine(slow, s.alerts, s.clock)  # type: ignore[arg-type]
+
+    async def announce(ids: list[str]) -> None:
+        pass
+
+    runtime = AlertRuntime(s.engine, None, s.clock, on_changed=announce, tick_s=0.02)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        task = asyncio.create_task(runtime.run())
+        assert await asyncio.to_thread(slow.entered.wait, 10)
+        assert runtime.status()["state"] == "warming_up"
+        moment = s.clock.now() + 5
+        post = s.post(s.risk, moment, handle="big", followers=2_000_000, reach=2_000_000)
+        runtime.on_commit(s.store.write_batch(WriteBatch(posts=(post,))), moment)
+        assert runtime.status()["queued_commits"] == 1
+        slow.release.set()
+        async with asyncio.timeout(10):
+            # The status is read state, with nothing to await on.
+            while runtime.status()["state"] != "running" or runtime.status()["queued_commits"]:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        status = runtime.status()
+        assert status["warm_up"]["topics"] == 2  # type: ignore[index]
+        task.cancel()
+
+    asyncio.run(scenario())
+    # The post committed during the warm-up was either replayed or observed, once.
+    assert [r.alert.detector for r in s.alerts.list_alerts()] == ["influencer"]
     s.close()

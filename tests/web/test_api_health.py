@@ -34,6 +34,7 @@ def test_health_reports_store_counts_and_pipeline(client: httpx.Client, store: S
         "newest_post_at": "2025-06-15T15:59:30.000Z",
     }
     assert body["pipeline"] == {"state": "running", "sources": []}
+    assert body["alerting"] is None  # switched off in this app
     assert body["server_time"] == "2025-06-15T16:00:00.000Z"
 
 

@@ -110,6 +110,8 @@ TEAM_POLICY_PREFIX: Final = "team:"
 _ATTEMPTS: Final = 3
 _PAGE: Final = 500
 _DEFAULT_WINDOW_S: Final = 3600.0
+_REPLAYED_MEMORY_S: Final = 600.0
+"""A post received this long before a replay cannot still be waiting for observe()."""
 
 _Decision = Callable[[Alert], Change]
 """The lifecycle step a person's action applies to an alert."""
@@ -190,10 +192,16 @@ class AlertEngine:
         self.settings = settings or EngineSettings()
         self._render = render
         self._lock = threading.RLock()
+        self._warming = threading.Lock()
+        """Held by a warm-up (one at a time); never taken while holding ``_lock``."""
         self._topics: dict[int, Topic] = {}
         self._watches: dict[int, TopicWatch] = {}
         self._pending: dict[int, dict[float, Rollup]] = defaultdict(dict)
         self._closed_until: float | None = None
+        self._replayed: dict[tuple[int, str], list[Finding]] = {}
+        """What a replay fed, by (topic, post), with the findings it held back, kept until
+        commits stored before the replay are surely observed."""
+        self._replayed_at = 0.0
         self._warned: set[str] = set()
         self.late_rollups = 0
         """Rollups that arrived for a minute already fed to the detectors."""
@@ -202,47 +210,71 @@ class AlertEngine:
     def warm_up(self, now: float | None = None) -> WarmUpReport:
         """Rebuild every topic's detectors from stored history, findings suppressed, up to
         the last minute evaluated before the restart (or ``catch_up_s`` ago). Called by the
-        first :meth:`tick` if not before; calling it again starts over."""
-        at = self._now(now)
+        first :meth:`tick` or :meth:`observe` if not before; calling it again starts over.
+
+        The replay (seconds per topic) runs outside the engine's lock, so people can
+        acknowledge, resolve and escalate meanwhile; only the swap to the rebuilt state
+        takes the lock. A post stored while it runs (the pipeline goes on) may be read by
+        the replay and then observed: it is not fed twice, and the findings the replay
+        held back for it are raised when it is observed, since it is news, not history."""
+        with self._warming:
+            return self._warm_up(self._now(now))
+
+    def ensure_warm(self, now: float | None = None) -> WarmUpReport | None:
+        """:meth:`warm_up` unless done already (then None)."""
+        if self._closed_until is not None:
+            return None
+        with self._warming:
+            if self._closed_until is not None:
+                return None
+            return self._warm_up(self._now(now))
+
+    def _warm_up(self, at: float) -> WarmUpReport:
+        horizon = self._horizon(at)
+        mark = self._alerts.get_mark(CLOSED_UNTIL_MARK)
+        end = horizon if mark is None else min(mark, horizon)
+        end = max(end, horizon - self.settings.catch_up_s)
+        end = math.floor(end / MINUTE_S) * MINUTE_S
+        topics = {t.id: t for t in self._store.list_topics()}
+        rules = self._rules(topics)
+        watches: dict[int, TopicWatch] = {}
+        replayed: dict[tuple[int, str], list[Finding]] = {}
+        minutes = posts = suppressed = 0
+        for topic_id, topic_rules_ in rules.items():
+            watch = TopicWatch(topic_id, topic_rules_)
+            watches[topic_id] = watch
+            fed, found = self._replay_minutes(watch, end)
+            minutes, suppressed = minutes + fed, suppressed + found
+            fed, found = self._replay_posts(watch, at, replayed)
+            posts, suppressed = posts + fed, suppressed + found
+        # Minutes not evaluated yet, stored before this engine existed (by the process
+        # before a restart, by the pipeline before the first tick, or during the replay),
+        # wait like the rollups observe() keeps; a later commit's totals replace them.
+        pending: dict[int, dict[float, Rollup]] = defaultdict(dict)
+        for rollup in self._store.query_rollups(None, end, horizon + 86400.0, "minute"):
+            pending[rollup.topic_id][rollup.bucket_start] = rollup
         with self._lock:
-            horizon = self._horizon(at)
-            mark = self._alerts.get_mark(CLOSED_UNTIL_MARK)
-            end = horizon if mark is None else min(mark, horizon)
-            end = max(end, horizon - self.settings.catch_up_s)
-            end = math.floor(end / MINUTE_S) * MINUTE_S
-            self._topics = {t.id: t for t in self._store.list_topics()}
-            rules = self._rules()
-            self._watches = {}
-            self._pending.clear()
-            minutes = posts = suppressed = 0
-            for topic_id, topic_rules_ in rules.items():
-                watch = TopicWatch(topic_id, topic_rules_)
-                self._watches[topic_id] = watch
-                fed, found = self._replay_minutes(watch, end)
-                minutes, suppressed = minutes + fed, suppressed + found
-                fed, found = self._replay_posts(watch, at)
-                posts, suppressed = posts + fed, suppressed + found
+            self._topics = topics
+            self._watches = watches
+            self._pending = pending
+            self._replayed = replayed
+            self._replayed_at = at
             self._closed_until = end
-            # Minutes not evaluated yet, stored before this engine existed (by the process
-            # before a restart, or by the pipeline before the first tick), wait like the
-            # rollups observe() keeps.
-            for rollup in self._store.query_rollups(None, end, horizon + 86400.0, "minute"):
-                self._pending[rollup.topic_id][rollup.bucket_start] = rollup
-            log.info(
-                "alert engine warmed up: %d topics, %d minutes and %d posts replayed, "
-                "evaluating from %s",
-                len(rules),
-                minutes,
-                posts,
-                to_iso(end),
-            )
-            return WarmUpReport(
-                topics=len(rules),
-                minutes=minutes,
-                posts=posts,
-                findings_suppressed=suppressed,
-                closed_until=end,
-            )
+        log.info(
+            "alert engine warmed up: %d topics, %d minutes and %d posts replayed, "
+            "evaluating from %s",
+            len(rules),
+            minutes,
+            posts,
+            to_iso(end),
+        )
+        return WarmUpReport(
+            topics=len(rules),
+            minutes=minutes,
+            posts=posts,
+            findings_suppressed=suppressed,
+            closed_until=end,
+        )
 
     def _replay_minutes(self, watch: TopicWatch, end: float) -> tuple[int, int]:
         if not watch.wants_minutes:
@@ -264,7 +296,9 @@ class AlertEngine:
         watch.fed_until = end
         return fed, found
 
-    def _replay_posts(self, watch: TopicWatch, now: float) -> tuple[int, int]:
+    def _replay_posts(
+        self, watch: TopicWatch, now: float, replayed: dict[tuple[int, str], list[Finding]]
+    ) -> tuple[int, int]:
         if not watch.wants_posts:
             return 0, 0
         since = now - watch.rules.post_history_s()
@@ -280,7 +314,12 @@ class AlertEngine:
                 break
         found = 0
         for item in reversed(items[: self.settings.post_replay_max]):
-            found += len(watch.feed_post(item))
+            findings = watch.feed_post(item)
+            found += len(findings)
+            # Only a post received lately can be on its way to observe(): the others are
+            # not remembered (a long history would cost memory for nothing).
+            if item.post.received_at >= now - _REPLAYED_MEMORY_S:
+                replayed[(watch.topic_id, item.post.id)] = findings
         return len(items), found
 
     # -- data in -------------------------------------------------------------------------------
@@ -299,9 +338,9 @@ class AlertEngine:
         :meth:`tick`, and feed the posts to the post detectors now. Returns the alerts the
         post detectors opened or updated."""
         at = self._now(now)
+        self.ensure_warm(at)
         with self._lock:
-            if self._closed_until is None:
-                self.warm_up(at)
+            self._forget_replayed(at)
             for rollup in rollups:
                 watch = self._watches.get(rollup.topic_id)
                 fed_until = watch.fed_until if watch is not None else self._closed_until
@@ -315,7 +354,10 @@ class AlertEngine:
                     watch = self._watches.get(topic_id)
                     if watch is None or not watch.wants_posts:
                         continue
-                    for finding in watch.feed_post(item):
+                    held_back = self._replayed.pop((topic_id, item.post.id), None)
+                    # A post the replay read was fed there already.
+                    findings = watch.feed_post(item) if held_back is None else held_back
+                    for finding in findings:
                         change = self._raise_finding(topic_id, finding, at)
                         if change is not None:
                             changed.append(change.alert)
@@ -327,9 +369,9 @@ class AlertEngine:
         auto-resolve the quiet ones, and take every escalation step due, queueing its
         outbox drafts. Call it every few seconds (each call is cheap when nothing is due)."""
         at = self._now(now)
+        self.ensure_warm(at)
         with self._lock:
-            if self._closed_until is None:
-                self.warm_up(at)
+            self._forget_replayed(at)
             self._sync_topics(at)
             report = _Tally()
             minutes = self._close_minutes(at, report)
@@ -815,26 +857,34 @@ class AlertEngine:
         topic whose kind or overrides changed gets fresh detectors rebuilt from history."""
         assert self._closed_until is not None
         self._topics = {t.id: t for t in self._store.list_topics()}
-        for topic_id, rules in self._rules().items():
+        for topic_id, rules in self._rules(self._topics).items():
             watch = self._watches.get(topic_id)
             if watch is not None and watch.rules == rules:
                 continue
             fresh = TopicWatch(topic_id, rules)
             self._replay_minutes(fresh, self._closed_until)
-            self._replay_posts(fresh, now)
+            self._replay_posts(fresh, now, self._replayed)
+            self._replayed_at = now
             self._watches[topic_id] = fresh
         for gone in set(self._watches) - set(self._topics):
             del self._watches[gone]
             self._pending.pop(gone, None)
 
-    def _rules(self) -> dict[int, TopicRules]:
+    def _rules(self, topics: Mapping[int, Topic]) -> dict[int, TopicRules]:
         overrides: dict[int, list[DetectorOverride]] = defaultdict(list)
         for override in self._alerts.list_overrides():
             overrides[override.topic_id].append(override)
         return {
             topic_id: topic_rules(topic.kind, overrides.get(topic_id, ()))
-            for topic_id, topic in self._topics.items()
+            for topic_id, topic in topics.items()
         }
+
+    def _forget_replayed(self, now: float) -> None:
+        """Drop the replay's post memory once every commit stored before the replay has
+        surely been observed (commits reach :meth:`observe` seconds after they are stored,
+        and a commit is stamped after it is stored)."""
+        if self._replayed and now - self._replayed_at > _REPLAYED_MEMORY_S:
+            self._replayed.clear()
 
     def _horizon(self, now: float) -> float:
         """The end of the latest complete minute at ``now``."""

@@ -2,6 +2,9 @@
 
 :class:`AlertRuntime` is what the composition root starts next to the pipeline:
 
+- first the engine warms up (rebuilds its detectors from stored history, seconds per
+  topic) in a worker thread, while the node already serves and ingests; commits made
+  meanwhile wait in order, and :meth:`AlertRuntime.status` says ``warming_up``;
 - the pipeline's commit hook queues each committed batch (it runs on the event loop and
   must not block); one task hands them to :meth:`AlertEngine.observe` in order, off the
   loop;
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Final
@@ -30,7 +34,7 @@ from signalroom.alerting.signing import ack_url, sign_ack
 from signalroom.alerting.teams import SignedWebhook
 from signalroom.clock import Clock
 from signalroom.errors import NotFoundError
-from signalroom.monitor.engine import AlertEngine
+from signalroom.monitor.engine import AlertEngine, WarmUpReport
 from signalroom.monitor.render import NotificationContext, Rendered, Renderer
 from signalroom.notify.dispatcher import Dispatcher
 from signalroom.notify.message import NotificationContext as MessageContext
@@ -119,6 +123,10 @@ class AlertRuntime:
         self._commit_arrived = asyncio.Event()
         self.ticks = 0
         self.errors = 0
+        self.ready = False
+        """Detection runs: the warm-up is done."""
+        self.warm_up_report: WarmUpReport | None = None
+        self.warm_up_seconds: float | None = None
 
     def on_commit(self, result: WriteResult, committed_at: float) -> None:
         """The pipeline's commit hook: queue the batch (on the event loop, never blocks)."""
@@ -127,21 +135,51 @@ class AlertRuntime:
             self._commit_arrived.set()
 
     async def warm_up(self) -> None:
-        report = await asyncio.to_thread(self.engine.warm_up)
+        """Rebuild the detectors from stored history (seconds per topic). Until it is done,
+        committed batches wait in order, and escalations, auto-resolve and detection
+        wait; the console, the API, screens and notification delivery do not."""
+        started = time.monotonic()
+        report = await asyncio.to_thread(self.engine.ensure_warm)
+        self.warm_up_seconds = time.monotonic() - started
+        self.ready = True
+        if report is None:  # warmed up before the runtime started
+            return
+        self.warm_up_report = report
         log.info(
-            "alerting ready: %d topics, %d minutes and %d posts replayed",
+            "alerting ready: %d topics, %d minutes and %d posts replayed in %.1f s",
             report.topics,
             report.minutes,
             report.posts,
+            self.warm_up_seconds,
         )
 
     async def run(self) -> None:
-        """Observe, tick and deliver until cancelled."""
+        """Warm up, then observe and tick; deliver from the start. Until cancelled."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._observe_loop())
-            group.create_task(self._every(self._tick_s, self._tick, "alert tick"))
             if self._dispatcher is not None:
                 group.create_task(self._every(self._deliver_s, self._deliver, "delivery"))
+            await self._until_done(self.warm_up, "alert warm-up")
+            group.create_task(self._observe_loop())
+            group.create_task(self._every(self._tick_s, self._tick, "alert tick"))
+
+    def status(self) -> dict[str, object]:
+        """For ``/api/health``: is detection running yet, and how is it doing."""
+        report = self.warm_up_report
+        return {
+            "state": "running" if self.ready else "warming_up",
+            "warm_up": None
+            if report is None or self.warm_up_seconds is None
+            else {
+                "topics": report.topics,
+                "minutes": report.minutes,
+                "posts": report.posts,
+                "seconds": round(self.warm_up_seconds, 3),
+            },
+            "queued_commits": len(self._commits),
+            "ticks": self.ticks,
+            "errors": self.errors,
+            "late_rollups": self.engine.late_rollups,
+        }
 
     async def _observe_loop(self) -> None:
         while True:
@@ -178,6 +216,21 @@ class AlertRuntime:
             await self._on_changed(list(dict.fromkeys(alert_ids)))
         except Exception:
             log.exception("could not announce changed alerts")
+
+    async def _until_done(self, step: Callable[[], Awaitable[None]], what: str) -> None:
+        failures = 0
+        while True:
+            try:
+                await step()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.errors += 1
+                failures += 1
+                if failures == 1:
+                    log.exception("%s failed; retrying", what)
+                await asyncio.sleep(min(_MAX_BACKOFF_S, 2.0**failures))
 
     async def _every(self, period_s: float, step: Callable[[], Awaitable[None]], what: str) -> None:
         failures = 0

@@ -34,6 +34,8 @@ class AlertingDeps:
     """Base URL people reach the console at, for links in notifications; empty: unknown."""
     ack_ttl_s: float
     """How long an acknowledge link works."""
+    status: Callable[[], Mapping[str, object]] | None = None
+    """The running engine's state for ``/api/health`` (warming up or running, ticks...)."""
 
 
 @dataclass(frozen=True, slots=True)

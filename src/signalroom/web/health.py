@@ -1,4 +1,5 @@
-"""``GET /api/health``: is the node up, what does the store hold, how is the pipeline doing.
+"""``GET /api/health``: is the node up, what does the store hold, how are the pipeline and
+the alert engine doing.
 
 The pipeline part is whatever the composition root's ``health()`` reports; this module only
 adds the store's counts. Must not do anything slow: load balancers poll it.
@@ -6,6 +7,7 @@ adds the store's counts. Must not do anything slow: load balancers poll it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -35,4 +37,15 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
             },
             # Called on the event loop: the pipeline's counters live there.
             "pipeline": deps.health(),
+            "alerting": _alerting(deps),
         }
+
+
+def _alerting(deps: WebDeps) -> Mapping[str, object] | None:
+    """None when alerting is switched off; else the engine's state: ``warming_up`` while
+    it replays history after a start (detection waits, nothing is lost), then ``running``."""
+    if deps.alerting is None:
+        return None
+    if deps.alerting.status is None:
+        return {"state": "running"}
+    return deps.alerting.status()
