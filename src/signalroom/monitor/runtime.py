@@ -218,25 +218,22 @@ class AlertRuntime:
             log.exception("could not announce changed alerts")
 
     async def _until_done(self, step: Callable[[], Awaitable[None]], what: str) -> None:
-        failures = 0
-        while True:
-            try:
-                await step()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.errors += 1
-                failures += 1
-                if failures == 1:
-                    log.exception("%s failed; retrying", what)
-                await asyncio.sleep(min(_MAX_BACKOFF_S, 2.0**failures))
+        await self._repeat(step, what, period_s=1.0, once=True)
 
     async def _every(self, period_s: float, step: Callable[[], Awaitable[None]], what: str) -> None:
+        await self._repeat(step, what, period_s=period_s, once=False)
+
+    async def _repeat(
+        self, step: Callable[[], Awaitable[None]], what: str, *, period_s: float, once: bool
+    ) -> None:
+        """Run ``step`` every ``period_s`` (or until it first succeeds, ``once``); a
+        failure is counted, logged the first time in a row, and retried with backoff."""
         failures = 0
         while True:
             try:
                 await step()
+                if once:
+                    return
                 failures = 0
                 await asyncio.sleep(period_s)
             except asyncio.CancelledError:
