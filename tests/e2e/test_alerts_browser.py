@@ -148,7 +148,12 @@ class Node:
         return items
 
     def escalate(
-        self, topic: Topic, note: str, severity: str, by: str = "Sam Lee", team: str = "comms"
+        self,
+        topic: Topic,
+        note: str,
+        severity: str,
+        by: str = "Sam Lee",
+        team: str | None = "comms",
     ) -> str:
         body = {"topic_id": topic.id, "team": team, "note": note, "by": by, "severity": severity}
         response = self.client.post("/api/alerts/escalate", json=body)
@@ -521,6 +526,8 @@ def test_wall_takes_over_for_a_critical_alert_until_acknowledged(
     takeover = page.locator("#takeover")
     expect(takeover).to_be_visible()
     expect(takeover).to_have_attribute("data-id", str(alert["id"]))
+    expect(takeover).to_have_attribute("data-severity", "critical")
+    expect(page.locator("#to-sev")).to_have_text("Critical alert")
     expect(page.locator("#to-topic")).to_have_text("Voltra recall")
     expect(page.locator("#to-reason")).to_have_text(str(alert["reason"]))
     expect(page.locator("#to-numbers")).to_contain_text("30")
@@ -545,6 +552,39 @@ def test_wall_takes_over_for_a_critical_alert_until_acknowledged(
     shown = page.locator(f"#alert-banner[data-id='{alert['id']}'] #ab-status")
     expect(shown).to_have_text(f"✓ Acknowledged by {SIGNER}", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.signalroom.takeover") is None
+
+
+def test_wall_takeover_says_the_severity_and_the_most_severe_leads(page: Page, node: Node) -> None:
+    warning = node.raise_recall_alert(posts=7)
+    assert warning["severity"] == "warning"
+    open_wall(page, node.server, "warroom")
+
+    # The policy takes the war room over for a warning too: in amber, saying so.
+    takeover = page.locator("#takeover")
+    expect(takeover).to_have_attribute("data-id", str(warning["id"]))
+    expect(takeover).to_have_attribute("data-severity", "warning")
+    expect(page.locator("#to-sev")).to_have_text("Warning alert")
+    border = page.evaluate(
+        "() => getComputedStyle(document.querySelector('#takeover'), '::before').borderTopColor"
+    )
+    assert border.startswith("rgba(251, 191, 36"), border
+
+    # The more severe alert leads, whichever is newer; a manual one says it was escalated.
+    manual = node.escalate(node.topics[0], "CEO quoted in a recall story", "critical", team=None)
+    expect(takeover).to_have_attribute("data-id", manual, timeout=TIMEOUT_MS)
+    expect(takeover).to_have_attribute("data-severity", "critical")
+    expect(page.locator("#to-sev")).to_have_text("Escalated")
+    still_open = [a for a in node.active() if a["state"] == "open"]
+    expect(page.locator("#to-more")).to_have_text(f"+{len(still_open) - 1} more")
+
+    # Acknowledged, it gives the screen back to the most severe of the rest.
+    node.act(manual, "ack", SIGNER)
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    rest = [a for a in node.active() if a["state"] == "open"]
+    lead = min(rank[str(a["severity"])] for a in rest)
+    expect(takeover).not_to_have_attribute("data-id", manual, timeout=TIMEOUT_MS)
+    shown = takeover.get_attribute("data-id")
+    assert shown in {a["id"] for a in rest if rank[str(a["severity"])] == lead}
 
 
 def test_wall_takeover_never_quotes_a_post_moderation_did_not_pass(page: Page, node: Node) -> None:

@@ -18,7 +18,7 @@ export const DETECTOR_TEXT = {
 };
 
 const STATE_RANK = { open: 0, acknowledged: 1, resolved: 2 };
-const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
+export const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
 
 export function detectorText(name) {
   return DETECTOR_TEXT[name] || String(name || "detector");

@@ -7,7 +7,7 @@
 // over until someone does. Alert evidence never puts post text on a wall unless moderation
 // passed that very post as safe (asked of the API: the evidence carries no verdict).
 
-import { AlertBook, SEVERITY_TEXT, amount, bandText, isActive } from "./alertfmt.js";
+import { AlertBook, SEVERITY_RANK, SEVERITY_TEXT, amount, bandText, isActive } from "./alertfmt.js";
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, hueOf, initials, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
@@ -756,17 +756,22 @@ function durationText(ms) {
   return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
 }
 
-/** The newest open alert whose escalation policy has taken over this screen (a level lists
- * its name, or "*"), until someone acknowledges it. Other screens keep the banner. */
+/** The open alerts whose escalation policy has taken over this screen (a level lists its
+ * name, or "*"), until someone acknowledges them; the most severe leads, then the newest.
+ * Other screens keep the banner. */
 function takesThisScreen(alert) {
   const name = document.body.dataset.screen || "";
   return alert.state === "open" && (alert.takeover || []).some((s) => s === "*" || s === name);
 }
 
 function takeoverAlert() {
-  const critical = state.alerts.sorted(takesThisScreen);
-  critical.sort((a, b) => toMs(b.opened_at) - toMs(a.opened_at));
-  return { alert: critical[0] || null, others: Math.max(0, critical.length - 1) };
+  const taking = state.alerts.sorted(takesThisScreen);
+  taking.sort(
+    (a, b) =>
+      (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3) ||
+      toMs(b.opened_at) - toMs(a.opened_at),
+  );
+  return { alert: taking[0] || null, others: Math.max(0, taking.length - 1) };
 }
 
 function renderTakeover() {
@@ -785,6 +790,9 @@ function renderTakeover() {
     checkTopPost(alert);
   }
   box.dataset.id = alert.id;
+  box.dataset.severity = alert.severity;
+  $("to-sev").textContent =
+    alert.detector === "manual" ? "Escalated" : `${SEVERITY_TEXT[alert.severity] || ""} alert`.trim();
   $("to-more").textContent = others ? `+${others} more` : "";
   $("to-topic").textContent = alert.topic_name || state.topics.get(alert.topic_id)?.name || "";
   $("to-reason").textContent = alert.reason || "";
