@@ -26,6 +26,7 @@ from signalroom.sources.mastodon import (
     MastodonSettings,
     MastodonSource,
     MastodonStream,
+    Transport,
     newer,
 )
 from tests.sources.fakes.driver import make_deps, read_until, run, take, until
@@ -40,13 +41,22 @@ def deps() -> SourceDeps:
     return make_deps(ManualClock(), "fedi", "mastodon", environ=ENV)
 
 
+TRANSPORTS = pytest.mark.parametrize("transport", ["sse", "websocket"])
+
+
 def instance(
-    fake: FakeMastodon, token: str = "env:TOKEN_A", *streams: MastodonStream
+    fake: FakeMastodon,
+    token: str = "env:TOKEN_A",
+    *streams: MastodonStream,
+    transport: Transport = "sse",
 ) -> MastodonInstance:
+    """The fake as an instance to read; over a WebSocket, its separate streaming host."""
     return MastodonInstance(
         url=fake.base,
         token=token,
         streams=streams or (MastodonStream(stream="hashtag", tag="acme"),),
+        transport=transport,
+        streaming_url=fake.ws_base if transport == "websocket" else "",
     )
 
 
@@ -75,12 +85,13 @@ def uris(items: list[RawItem]) -> set[str]:
     return found
 
 
-def test_mastodon_stream_tells_posts_edits_and_deletions_apart() -> None:
+@TRANSPORTS
+def test_mastodon_stream_tells_posts_edits_and_deletions_apart(transport: Transport) -> None:
     async def scenario() -> tuple[list[RawItem], list[dict[str, Any]]]:
         fake = FakeMastodon()
         await fake.start()
         older = [fake.post("Earlier acme news", "acme"), fake.post("Unrelated", "other")]
-        stream = source(instance(fake)).stream(None)
+        stream = source(instance(fake, transport=transport)).stream(None)
         try:
             first = await take(stream, 1)  # the initial backfill: the acme one only
             await streams_open(fake)
@@ -119,11 +130,14 @@ def fake_key(items: list[RawItem]) -> str:
     return str(json.loads(items[0].payload)["instance"])
 
 
-def test_mastodon_stream_fills_the_gap_when_the_server_dies_mid_stream() -> None:
+@TRANSPORTS
+def test_mastodon_stream_fills_the_gap_when_the_server_dies_mid_stream(
+    transport: Transport,
+) -> None:
     async def scenario() -> tuple[list[RawItem], set[str]]:
         fake = FakeMastodon()
         await fake.start()
-        stream = source(instance(fake), initial_backfill=0).stream(None)
+        stream = source(instance(fake, transport=transport), initial_backfill=0).stream(None)
         pending = asyncio.ensure_future(take(stream, 5))
         await streams_open(fake)
         sent = [fake.post(f"acme live {n}", "acme") for n in range(5)]
@@ -148,18 +162,19 @@ def test_mastodon_stream_fills_the_gap_when_the_server_dies_mid_stream() -> None
     assert len(got) == len(wanted)
 
 
-def test_mastodon_restart_from_checkpoint_catches_up_over_rest() -> None:
+@TRANSPORTS
+def test_mastodon_restart_from_checkpoint_catches_up_over_rest(transport: Transport) -> None:
     async def scenario() -> tuple[list[RawItem], list[RawItem], list[dict[str, Any]]]:
         fake = FakeMastodon()
         await fake.start()
         try:
             for n in range(3):
                 fake.post(f"acme before {n}", "acme")
-            first = source(instance(fake)).stream(None)
+            first = source(instance(fake, transport=transport)).stream(None)
             before = await take(first, 3)
             await first.aclose()
             missed = [fake.post(f"acme missed {n}", "acme", publish=False) for n in range(50)]
-            again = source(instance(fake)).stream(before[-1].checkpoint)
+            again = source(instance(fake, transport=transport)).stream(before[-1].checkpoint)
             after = await take(again, 50)
             await again.aclose()
             return before, after, missed
@@ -171,13 +186,13 @@ def test_mastodon_restart_from_checkpoint_catches_up_over_rest() -> None:
     assert [read_mastodon(i).native_id for i in after] == [s["uri"] for s in missed]  # type: ignore[union-attr]
 
 
-def test_mastodon_reads_several_instances_at_once() -> None:
+def test_mastodon_reads_several_instances_at_once_over_either_transport() -> None:
     async def scenario() -> list[RawItem]:
         one, two = FakeMastodon(), FakeMastodon(token="other-token")
         await one.start()
         await two.start()
         connector = source(
-            instance(one),
+            instance(one, transport="websocket"),
             instance(two, "env:TOKEN_B", MastodonStream(stream="public")),
             initial_backfill=0,
         )
@@ -200,11 +215,66 @@ def test_mastodon_reads_several_instances_at_once() -> None:
     assert len(json.loads(got[-1].checkpoint or "{}")) == 2
 
 
-def test_mastodon_skips_a_deletion_of_a_status_it_never_saw() -> None:
+def test_mastodon_websocket_carries_every_stream_of_an_instance_on_one_connection() -> None:
+    async def scenario() -> tuple[FakeMastodon, list[RawItem], list[dict[str, Any]]]:
+        fake = FakeMastodon()
+        await fake.start()
+        streams = (MastodonStream(tag="acme"), MastodonStream(tag="AcmePhone"))
+        connector = source(instance(fake, "env:TOKEN_A", *streams, transport="websocket"))
+        stream = connector.stream(None)
+        pending = asyncio.ensure_future(take(stream, 2))
+        try:
+            await streams_open(fake, 2)
+            sent = [fake.post("acme news", "acme"), fake.post("new phone", "acmephone")]
+            return fake, await pending, sent
+        finally:
+            await stream.aclose()
+            await fake.stop()
+
+    fake, got, sent = run(scenario())
+    assert fake.stream_opens == 1  # one socket, two subscriptions
+    assert uris(got) == {s["uri"] for s in sent}
+    base = fake_key(got)
+    # Each event moved its own stream's checkpoint (told apart by the frame's "stream").
+    assert json.loads(got[-1].checkpoint or "{}") == {
+        f"{base}|hashtag|acme": sent[0]["id"],
+        f"{base}|hashtag|acmephone": sent[1]["id"],
+    }
+
+
+def test_mastodon_websocket_rejects_a_garbled_frame_and_keeps_reading() -> None:
+    async def scenario() -> tuple[list[RawItem], dict[str, Any]]:
+        fake = FakeMastodon()
+        await fake.start()
+        stream = source(instance(fake, transport="websocket"), initial_backfill=0).stream(None)
+        pending = asyncio.ensure_future(take(stream, 2))
+        try:
+            await streams_open(fake)
+            fake.send_frame("{garbled")
+            # A complaint about one subscription is logged; the socket stays open.
+            fake.send_frame(json.dumps({"error": "Unknown stream type", "status": 400}))
+            good = fake.post("acme after the noise", "acme")
+            return await pending, good
+        finally:
+            await stream.aclose()
+            await fake.stop()
+
+    got, good = run(scenario())
+    with pytest.raises(RejectError):
+        read_mastodon(got[0])  # kept as a reject with its bytes, not dropped
+    assert b"{garbled" in got[0].payload
+    assert got[0].checkpoint is None  # nothing says which stream it came from
+    outcome = read_mastodon(got[1])
+    assert isinstance(outcome, Post)
+    assert outcome.native_id == good["uri"]
+
+
+@TRANSPORTS
+def test_mastodon_skips_a_deletion_of_a_status_it_never_saw(transport: Transport) -> None:
     async def scenario() -> tuple[list[RawItem], MastodonSource]:
         fake = FakeMastodon()
         await fake.start()
-        connector = source(instance(fake), initial_backfill=0)
+        connector = source(instance(fake, transport=transport), initial_backfill=0)
         stream = connector.stream(None)
         pending = asyncio.ensure_future(take(stream, 1))
         try:
@@ -236,13 +306,16 @@ def test_mastodon_reopens_a_silent_stream() -> None:
     assert run(scenario()).stream_opens >= 3
 
 
-def test_mastodon_stream_reports_a_refused_token_as_auth_failed() -> None:
+@TRANSPORTS
+def test_mastodon_stream_reports_a_refused_token_as_auth_failed(transport: Transport) -> None:
     dependencies = deps()
 
     async def scenario() -> None:
         fake = FakeMastodon()
         await fake.start()
-        stream = source(instance(fake, "env:WRONG"), dependencies=dependencies).stream(None)
+        stream = source(
+            instance(fake, "env:WRONG", transport=transport), dependencies=dependencies
+        ).stream(None)
         try:
             await read_until(stream, lambda: dependencies.health.state == "auth_failed")
         finally:
@@ -252,27 +325,31 @@ def test_mastodon_stream_reports_a_refused_token_as_auth_failed() -> None:
     assert "token refused (401)" in dependencies.health.snapshot().detail
 
 
-def test_mastodon_check_says_what_is_wrong() -> None:
+@TRANSPORTS
+def test_mastodon_check_says_what_is_wrong(transport: Transport) -> None:
     async def scenario() -> list[tuple[bool, str]]:
         fake = FakeMastodon()
         await fake.start()
         verdicts = []
         try:
-            verdicts.append(await source(instance(fake)).check())
-            verdicts.append(await source(instance(fake, "env:WRONG")).check())
-            verdicts.append(await source(instance(fake, "env:MISSING")).check())
+            verdicts.append(await source(instance(fake, transport=transport)).check())
+            verdicts.append(await source(instance(fake, "env:WRONG", transport=transport)).check())
+            verdicts.append(
+                await source(instance(fake, "env:MISSING", transport=transport)).check()
+            )
             fake.force_status = 403
-            verdicts.append(await source(instance(fake)).check())
+            verdicts.append(await source(instance(fake, transport=transport)).check())
             fake.force_status = 429
-            verdicts.append(await source(instance(fake)).check())
+            verdicts.append(await source(instance(fake, transport=transport)).check())
         finally:
             await fake.stop()
-        verdicts.append(await source(instance(fake)).check())
+        verdicts.append(await source(instance(fake, transport=transport)).check())
         return [(v.ok, v.detail) for v in verdicts]
 
     ok, wrong, missing, forbidden, limited, refused = run(scenario())
     assert ok[0] is True
-    assert "token accepted, streams open (hashtag #acme)" in ok[1]
+    how = "over one WebSocket" if transport == "websocket" else "over SSE"
+    assert f"token accepted, streams open {how} (hashtag #acme)" in ok[1]
     assert wrong[0] is False
     assert "token refused (401)" in wrong[1]
     assert missing[0] is False

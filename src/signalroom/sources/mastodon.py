@@ -1,13 +1,18 @@
-"""The Mastodon connector: public and hashtag streams of one or more instances, over SSE.
+"""The Mastodon connector: public and hashtag streams of one or more instances, over SSE
+or one multiplexed WebSocket per instance.
 
 One source reads any number of instances, each with its own token (a secret reference:
 since Mastodon 4.2 every stream needs a user token with ``read:statuses``) and its own
 streams (``public``, ``public:local``, ``public:remote``, ``hashtag``, ``hashtag:local``).
-Each (instance, stream) is a channel with its own task: it opens the Server-Sent Events
-stream, then walks the REST timeline forward with ``min_id`` from the last status it saw,
-so a gap left by a reconnect is filled (the stream itself has no resume), then reads events.
-A silent stream (no heartbeat for ``heartbeat_timeout_s``) or a dropped one is reopened with
-exponential backoff and jitter; a refused token is reported and retried every 5 minutes.
+Each (instance, stream) is a channel. With the ``sse`` transport each channel has its own
+task: it opens the Server-Sent Events stream, then walks the REST timeline forward with
+``min_id`` from the last status it saw, so a gap left by a reconnect is filled (the stream
+itself has no resume), then reads events. With ``websocket`` one task per instance opens
+``/api/v1/streaming``, subscribes every channel on that socket, catches each up over REST
+the same way, then reads the socket's events, told apart by their ``stream`` field.
+A silent SSE stream (no heartbeat for ``heartbeat_timeout_s``), a WebSocket that stops
+answering pings, or a dropped connection is reopened with exponential backoff and jitter;
+a refused token is reported and retried every 5 minutes.
 
 Items are wrapped for ``pipeline.normalizers.mastodon``:
 ``{"event": "update"|"status.update", "instance": URL, "status": <Status as received>}`` and
@@ -36,12 +41,14 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 import signalroom
 from signalroom.errors import AuthError, ConfigError, SourceError
 from signalroom.models import RawItem
 from signalroom.secrets import check_reference
-from signalroom.sources.backoff import ReconnectPolicy
+from signalroom.sources.backoff import Backoff, ReconnectPolicy
 from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.deps import SourceDeps
 from signalroom.sources.fan_in import cancel_all, next_item
@@ -52,6 +59,7 @@ log = logging.getLogger(__name__)
 KIND: Final = "mastodon"
 USER_AGENT: Final = f"Signalroom/{signalroom.__version__} (+https://github.com/signalroom)"
 StreamName = Literal["public", "public:local", "public:remote", "hashtag", "hashtag:local"]
+Transport = Literal["sse", "websocket"]
 PAGE_LIMIT: Final = 40
 """The most statuses a timeline page gives."""
 QUEUE_SIZE: Final = 1_000
@@ -93,6 +101,9 @@ class MastodonInstance(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     """The streams to read (at least one)."""
     streaming_url: str = ""
     """The streaming server when it is not the one the instance announces (rarely needed)."""
+    transport: Transport = "sse"
+    """``sse``: one Server-Sent Events connection per stream. ``websocket``: one WebSocket
+    for all of the instance's streams (fewer connections; what Mastodon's own web app uses)."""
 
 
 class MastodonSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -121,6 +132,29 @@ class _Head(msgspec.Struct, frozen=True):
 
 
 _head_decoder: Final = msgspec.json.Decoder(_Head)
+
+
+class _Frame(msgspec.Struct, frozen=True):
+    """A WebSocket message: ``{"stream": [...], "event": ..., "payload": "<JSON as a
+    string>"}``, or ``{"error": ..., "status": ...}``."""
+
+    stream: list[str] = msgspec.field(default_factory=list)
+    event: str = ""
+    payload: str | None = None
+    error: str | None = None
+    status: int | None = None
+
+
+_frame_decoder: Final = msgspec.json.Decoder(_Frame)
+_CONNECTION_ERRORS: Final = (
+    AuthError,
+    SourceError,
+    httpx.HTTPError,
+    OSError,
+    InvalidHandshake,
+    ConnectionClosed,
+)
+"""What ends a connection and is retried (InvalidStatus is an InvalidHandshake)."""
 _raw_list_decoder: Final = msgspec.json.Decoder(list[msgspec.Raw])
 
 
@@ -149,6 +183,15 @@ class _Channel:
 
     def sse_params(self) -> dict[str, str]:
         return {"tag": self.stream.tag} if self.stream.stream.startswith("hashtag") else {}
+
+    def subscription(self) -> str:
+        """The WebSocket message that subscribes this channel."""
+        return json.dumps({"type": "subscribe", "stream": self.stream.stream, **self.sse_params()})
+
+    @property
+    def route(self) -> tuple[str, str]:
+        """How the socket's events name this channel: (stream, lower-case tag or "")."""
+        return self.stream.stream, self.stream.tag.lower()
 
 
 class _Out(msgspec.Struct):
@@ -273,17 +316,26 @@ class MastodonSource:
             )
             _raise_for(response, base, self._deps.clock.now())
             streaming = await self._streaming_base(client, instance)
-            for stream in instance.streams:
-                channel = _Channel(_channel_key(instance, stream), instance, stream)
-                url = streaming + _SSE_PATHS[stream.stream]
+            channels = [
+                _Channel(_channel_key(instance, stream), instance, stream)
+                for stream in instance.streams
+            ]
+            if instance.transport == "websocket":
+                async with self._socket(streaming, token) as ws:
+                    for channel in channels:
+                        await ws.send(channel.subscription())
+            for channel in channels if instance.transport == "sse" else ():
+                url = streaming + _SSE_PATHS[channel.stream.stream]
                 async with client.stream(
                     "GET", url, params=channel.sse_params(), headers=headers
                 ) as opened:
-                    _raise_for(opened, f"{base} stream {stream.stream}", self._deps.clock.now())
-        except (httpx.HTTPError, SourceError) as err:
+                    what = f"{base} stream {channel.stream.stream}"
+                    _raise_for(opened, what, self._deps.clock.now())
+        except (httpx.HTTPError, SourceError, OSError, InvalidHandshake, ConnectionClosed) as err:
             return False, f"{base}: {_describe(err)}"
         streams = ", ".join(f"{s.stream} #{s.tag}" if s.tag else s.stream for s in instance.streams)
-        return True, f"{base}: token accepted, streams open ({streams})"
+        how = "over one WebSocket" if instance.transport == "websocket" else "over SSE"
+        return True, f"{base}: token accepted, streams open {how} ({streams})"
 
     async def stream(self, since: str | None) -> AsyncIterator[RawItem]:
         last = self._checkpoint_from(since)
@@ -295,6 +347,12 @@ class MastodonSource:
                     self._run_channel(client, channel, last.get(channel.key), queue)
                 )
                 for channel in self._channels
+                if channel.instance.transport == "sse"
+            ]
+            tasks += [
+                asyncio.create_task(self._run_socket(client, instance, last, queue))
+                for instance in self._settings.instances
+                if instance.transport == "websocket"
             ]
             try:
                 while True:
@@ -354,20 +412,114 @@ class MastodonSource:
                     backoff.reset()
                     await self._read_events(response, channel, state, queue)
                 raise SourceError(f"{label}: the server ended the stream")
-            except AuthError as err:
-                health.auth_failed(str(err))
-                await asyncio.sleep(self._policy.auth_retry_s)
+            except _CONNECTION_ERRORS as err:
+                await self._recover(err, label, backoff)
+
+    def _socket(self, streaming: str, token: str) -> connect:
+        """A WebSocket to the streaming server's ``/api/v1/streaming``, the token in the
+        ``Authorization`` header. Pings every half ``heartbeat_timeout_s``: a server that
+        stops answering is dropped and reopened."""
+        half = self._settings.heartbeat_timeout_s / 2
+        return connect(
+            _ws_base(streaming) + "/api/v1/streaming",
+            additional_headers={"Authorization": f"Bearer {token}"},
+            user_agent_header=USER_AGENT,
+            # Payloads are JSON inside a JSON string: escaping may double them.
+            max_size=2 * MAX_EVENT_BYTES + 4096,
+            max_queue=64,
+            open_timeout=10,
+            close_timeout=2,
+            ping_interval=half,
+            ping_timeout=half,
+        )
+
+    async def _run_socket(
+        self,
+        client: httpx.AsyncClient,
+        instance: MastodonInstance,
+        last: dict[str, str],
+        queue: asyncio.Queue[_Out],
+    ) -> None:
+        """One instance's streams over one WebSocket, forever: open, subscribe every
+        channel, fill each channel's gap over REST, read; reopen on failure."""
+        health = self._deps.health
+        backoff = self._policy.backoff(self._rng)
+        channels = [c for c in self._channels if c.instance is instance]
+        states = {c.key: {"last": last.get(c.key)} for c in channels}
+        label = f"{instance.url.rstrip('/')} websocket"
+        while True:
+            try:
+                token = self._deps.secrets.resolve(instance.token)
+                headers = {"Authorization": f"Bearer {token}"}
+                streaming = await self._streaming_base(client, instance)
+                async with self._socket(streaming, token) as ws:
+                    for channel in channels:
+                        await ws.send(channel.subscription())
+                    health.connected(f"streaming {label} ({len(channels)} streams)")
+                    for channel in channels:
+                        await self._catch_up(client, channel, headers, states[channel.key], queue)
+                    backoff.reset()
+                    await self._read_socket(ws, channels, states, queue, label)
+                raise SourceError(f"{label}: the server closed the connection")
+            except _CONNECTION_ERRORS as err:
+                await self._recover(err, label, backoff)
+
+    async def _recover(self, err: Exception, label: str, backoff: Backoff) -> None:
+        """Say in health what went wrong, and wait as long as it asks: a refused token
+        ``auth_retry_s``, a rate limit until its reset, anything else the next backoff."""
+        health = self._deps.health
+        status = err.response.status_code if isinstance(err, InvalidStatus) else None
+        if isinstance(err, AuthError) or status in (401, 403):
+            health.auth_failed(
+                str(err) if isinstance(err, AuthError) else f"{label}: {_describe(err)}"
+            )
+            await asyncio.sleep(self._policy.auth_retry_s)
+            return
+        if isinstance(err, _RateLimitedError) or status == 429:
+            wait_s = err.wait_s if isinstance(err, _RateLimitedError) else backoff.next_s()
+            detail = (
+                str(err) if isinstance(err, _RateLimitedError) else f"{label}: {_describe(err)}"
+            )
+            health.rate_limited(self._deps.clock.now() + wait_s, detail)
+            await asyncio.sleep(wait_s)
+            return
+        health.failing(str(err) if isinstance(err, SourceError) else f"{label}: {_describe(err)}")
+        await asyncio.sleep(backoff.next_s())
+
+    async def _read_socket(
+        self,
+        ws: ClientConnection,
+        channels: list[_Channel],
+        states: dict[str, dict[str, str | None]],
+        queue: asyncio.Queue[_Out],
+        label: str,
+    ) -> None:
+        routes = {channel.route: channel for channel in channels}
+        async for message in ws:
+            data = message.encode() if isinstance(message, str) else bytes(message)
+            try:
+                frame = _frame_decoder.decode(data)
+            except msgspec.DecodeError:
+                # Nothing says which stream it came from: a reject that moves no checkpoint.
+                await self._enqueue_status(channels[0], "update", data, None, queue)
                 continue
-            except _RateLimitedError as err:
-                until = self._deps.clock.now() + err.wait_s
-                health.rate_limited(until, str(err))
-                await asyncio.sleep(err.wait_s)
+            if frame.error is not None:
+                if frame.status in (401, 403):
+                    raise AuthError(f"{label}: {frame.error} ({frame.status})")
+                log.warning("source %s: %s says: %s", self._name, label, frame.error)
                 continue
-            except httpx.HTTPError as err:
-                health.failing(f"{label}: {_describe(err)}")
-            except SourceError as err:
-                health.failing(str(err))
-            await asyncio.sleep(backoff.next_s())
+            if frame.payload is None or not frame.event:
+                continue
+            name = frame.stream[0] if frame.stream else ""
+            tag = frame.stream[1].lower() if len(frame.stream) > 1 else ""
+            channel = routes.get((name, tag))
+            if channel is None and len(channels) == 1:
+                channel = channels[0]  # a server that does not name the stream
+            if channel is None:
+                # Delivered, but no channel's checkpoint can vouch for it.
+                await self._on_event(channels[0], frame.event, frame.payload, None, queue)
+                continue
+            await self._on_event(channel, frame.event, frame.payload, states[channel.key], queue)
 
     async def _streaming_base(self, client: httpx.AsyncClient, instance: MastodonInstance) -> str:
         """The streaming server's http(s) base URL: the setting, or what the instance
@@ -462,9 +614,11 @@ class MastodonSource:
         channel: _Channel,
         event: str,
         data: bytes,
-        state: dict[str, str | None],
+        state: dict[str, str | None] | None,
         queue: asyncio.Queue[_Out],
     ) -> None:
+        """Queue a status event of ``channel``; ``state`` None: of no known channel (it
+        is delivered, but moves no checkpoint)."""
         status_id: str | None = None
         try:
             head = _head_decoder.decode(data)
@@ -473,7 +627,7 @@ class MastodonSource:
         if head is not None:
             if head.uri:
                 self._remember(channel.base, head.id, head.uri)
-            if event == "update":
+            if event == "update" and state is not None:
                 status_id = head.id
                 if newer(head.id, state["last"]):
                     state["last"] = head.id
@@ -517,7 +671,7 @@ class MastodonSource:
         channel: _Channel,
         event: str,
         data: str,
-        state: dict[str, str | None],
+        state: dict[str, str | None] | None,
         queue: asyncio.Queue[_Out],
     ) -> None:
         if event in ("update", "status.update"):
@@ -581,6 +735,12 @@ def _reset_wait_s(response: httpx.Response, now: float | None) -> float:
     return min(max(wait, 1.0), MAX_RATE_WAIT_S)
 
 
+def _ws_base(url: str) -> str:
+    parts = urlsplit(url.rstrip("/"))
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    return f"{scheme}://{parts.netloc}{parts.path}"
+
+
 def _http_base(url: str) -> str:
     parts = urlsplit(url.rstrip("/"))
     scheme = {"wss": "https", "ws": "http"}.get(parts.scheme, parts.scheme)
@@ -588,6 +748,17 @@ def _http_base(url: str) -> str:
 
 
 def _describe(err: BaseException) -> str:
+    if isinstance(err, InvalidStatus):
+        status = err.response.status_code
+        what = {401: "token refused", 403: "forbidden", 429: "rate limited"}.get(status, "HTTP")
+        return f"{what} ({status}) opening the WebSocket"
+    if isinstance(err, ConnectionClosed):
+        code = err.rcvd.code if err.rcvd is not None else 1006
+        return f"WebSocket closed (code {code})"
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, TimeoutError):
+        return "timed out"
     if isinstance(err, httpx.ConnectError):
         return connect_failure(err)
     if isinstance(err, httpx.TimeoutException):

@@ -4,6 +4,13 @@ server (``fakes.httpserver``): SSE streams (``:)`` on connect, ``:thump`` heartb
 timelines with ``min_id``/``since_id``/``max_id`` paging and a ``Link`` header,
 ``/api/v2/instance`` announcing the streaming URL, ``verify_credentials``, and switches to
 answer 401/403/429 or to go silent. ``stop()`` cuts every open stream at once.
+
+The WebSocket side of the streaming API listens on a port of its own (``ws_base``, as a
+separate streaming host would): ``/api/v1/streaming`` with the token in the
+``Authorization`` header (401 on the upgrade otherwise), ``{"type": "subscribe", "stream":
+..., "tag": ...}`` messages (and ``unsubscribe``), and events sent as ``{"stream": [name,
+tag], "event": ..., "payload": "<JSON as a string>"}``; an unknown stream gets an
+``{"error": ..., "status": 400}`` message, as Mastodon's streaming server sends.
 """
 
 from __future__ import annotations
@@ -14,6 +21,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as WsRequest
+from websockets.http11 import Response as WsResponse
 
 from tests.sources.fakes.httpserver import FakeHttpServer, Request, Response
 
@@ -88,6 +101,15 @@ class _Subscriber:
     events: asyncio.Queue[tuple[str, str]] = field(default_factory=asyncio.Queue)
 
 
+@dataclass
+class _Socket:
+    """One WebSocket client and the streams it subscribed to."""
+
+    connection: ServerConnection
+    streams: set[tuple[str, str]] = field(default_factory=set)
+    outbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+
+
 class FakeMastodon:
     def __init__(self, token: str = "good-token", heartbeat_s: float | None = 15.0) -> None:
         self.token = token
@@ -102,6 +124,14 @@ class FakeMastodon:
         self._next = FIRST_ID
         self._subscribers: list[_Subscriber] = []
         self.stream_opens = 0
+        self._sockets: list[_Socket] = []
+        self._ws_server: Server | None = None
+        self.ws_port = 0
+
+    @property
+    def ws_base(self) -> str:
+        """The WebSocket streaming host (give it as the instance's ``streaming_url``)."""
+        return f"ws://127.0.0.1:{self.ws_port}"
 
     @property
     def base(self) -> str:
@@ -113,9 +143,22 @@ class FakeMastodon:
 
     async def start(self) -> None:
         await self.server.start()
+        self._ws_server = await serve(
+            self._ws_handle, "127.0.0.1", self.ws_port, process_request=self._ws_check
+        )
+        self.ws_port = next(iter(self._ws_server.sockets)).getsockname()[1]
 
     async def stop(self) -> None:
         self._subscribers.clear()
+        for client in self._sockets:
+            transport = client.connection.transport
+            if transport is not None:
+                transport.abort()  # no close frame: the client sees 1006
+        self._sockets.clear()
+        if self._ws_server is not None:
+            self._ws_server.close(close_connections=False)
+            await self._ws_server.wait_closed()
+            self._ws_server = None
         await self.server.stop()
 
     def post(self, text: str, *tags: str, publish: bool = True, **extra: Any) -> dict[str, Any]:
@@ -143,13 +186,65 @@ class FakeMastodon:
     def send_raw(self, event: str, data: str, tag: str) -> None:
         self._publish(event, data, (tag,))
 
+    def send_frame(self, frame: str) -> None:
+        """Send any text as one WebSocket message to every socket."""
+        for client in self._sockets:
+            client.outbox.put_nowait(frame)
+
     def open_streams(self) -> int:
-        return len(self._subscribers)
+        """SSE streams open, plus streams subscribed on WebSockets."""
+        return len(self._subscribers) + sum(len(c.streams) for c in self._sockets)
 
     def _publish(self, event: str, data: str, tags: tuple[str, ...]) -> None:
         for subscriber in self._subscribers:
             if subscriber.stream == "public" or subscriber.tag in tags:
                 subscriber.events.put_nowait((event, data))
+        for client in self._sockets:
+            for stream, tag in sorted(client.streams):
+                if stream == "public" or tag in tags:
+                    named = [stream, tag] if tag else [stream]
+                    message = {"stream": named, "event": event, "payload": data}
+                    client.outbox.put_nowait(json.dumps(message))
+
+    def _ws_check(self, connection: ServerConnection, request: WsRequest) -> WsResponse | None:
+        if self.force_status is not None:
+            return connection.respond(self.force_status, "forced\n")
+        if urlsplit(request.path).path != "/api/v1/streaming":
+            return connection.respond(404, "not found\n")
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return connection.respond(401, '{"error":"Error: Missing access token"}\n')
+        return None
+
+    async def _ws_handle(self, connection: ServerConnection) -> None:
+        client = _Socket(connection)
+        params = parse_qs(urlsplit(connection.request.path if connection.request else "").query)
+        if "stream" in params:
+            client.streams.add((params["stream"][0], params.get("tag", [""])[0].lower()))
+        self._sockets.append(client)
+        self.stream_opens += 1
+
+        async def send() -> None:
+            while True:
+                await connection.send(await client.outbox.get())
+
+        sender = asyncio.create_task(send())
+        try:
+            async for message in connection:
+                request = json.loads(message)
+                stream, tag = request.get("stream", ""), str(request.get("tag", "")).lower()
+                if stream not in ("public", "hashtag"):
+                    error = {"error": "Unknown stream type", "status": 400}
+                    client.outbox.put_nowait(json.dumps(error))
+                elif request.get("type") == "subscribe":
+                    client.streams.add((stream, tag))
+                elif request.get("type") == "unsubscribe":
+                    client.streams.discard((stream, tag))
+        except ConnectionClosed:
+            pass
+        finally:
+            sender.cancel()
+            if client in self._sockets:
+                self._sockets.remove(client)
 
     async def _handle(self, request: Request) -> Response:
         if self.force_status is not None:
