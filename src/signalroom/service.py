@@ -40,14 +40,15 @@ from signalroom.notify.channels import ChannelDirectory
 from signalroom.notify.dispatcher import Dispatcher
 from signalroom.notify.retry import RetryPolicy
 from signalroom.pipeline.moderation import ModerationKeeper
+from signalroom.pipeline.roster import SourceRoster
 from signalroom.pipeline.runner import Pipeline
 from signalroom.secrets import SecretResolver
 from signalroom.sources import webhook
 from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.demo import DemoScenario, DemoSource, default_topics
 from signalroom.sources.deps import SourceDeps
-from signalroom.sources.health import HealthSnapshot, SourceHealth
-from signalroom.sources.registry import SourceSpec, parse_sources
+from signalroom.sources.health import SourceHealth
+from signalroom.sources.registry import parse_sources
 from signalroom.store.alerts import AlertStore
 from signalroom.store.base import Store
 from signalroom.store.sqlite import SqliteStore
@@ -92,37 +93,6 @@ def provision_demo_topics(store: Store, clock: Clock) -> int:
             store.create_topic(draft, clock.now())
             created += 1
     return created
-
-
-@dataclass(frozen=True, slots=True)
-class ConfiguredSources:
-    """The live sources built from ``[[sources]]``, and the health record of each."""
-
-    specs: tuple[SourceSpec, ...]
-    sources: tuple[Source, ...]
-    healths: tuple[SourceHealth, ...]
-
-    def snapshots(self) -> list[HealthSnapshot]:
-        return [health.snapshot() for health in self.healths]
-
-
-def build_sources(
-    config: Config, clock: Clock, topics: Callable[[], Sequence[Topic]]
-) -> ConfiguredSources:
-    """Every enabled streaming source of the configuration, built (nothing connects yet).
-    Raises ConfigError naming the first bad setting."""
-    specs = tuple(parse_sources(config.sources))
-    sources: list[Source] = []
-    healths: list[SourceHealth] = []
-    secrets = SecretResolver()
-    for spec in specs:
-        build = spec.connector.build
-        if not spec.enabled or build is None:
-            continue
-        health = SourceHealth(spec.name, spec.kind, clock, stale_after_s=spec.stale_after_s)
-        sources.append(build(spec.name, spec.settings, SourceDeps(clock, secrets, health, topics)))
-        healths.append(health)
-    return ConfiguredSources(specs, tuple(sources), tuple(healths))
 
 
 async def check_source(config: Config, name: str, *, timeout_s: float = 30.0) -> SourceCheck:
@@ -350,16 +320,21 @@ async def run_node(
             config.pipeline,
             on_commit=alerting.runtime.on_commit if alerting else None,
         )
-        configured = build_sources(config, clock, store.list_topics)
-        sources: Sequence[Source] = (
-            [DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)]
-            if demo
-            else configured.sources
+        # The demo reads its generator, not the file's sources; sources added from the
+        # console run in both.
+        roster = SourceRoster(
+            [] if demo else config.sources, store, clock, store.list_topics, SecretResolver()
         )
-        if not demo and not configured.specs:
+        sources: list[Source] = await asyncio.to_thread(roster.load)
+        roster.attach(pipeline)
+        if demo:
+            sources.append(
+                DemoSource(demo_scenario(config, clock), clock, history_s=config.demo.history_s)
+            )
+        elif not roster.entries():
             log.warning(
-                "no sources are configured: add [[sources]] tables to the config file "
-                "(see docs/sources.md); the console and API work meanwhile"
+                "no sources are configured: add [[sources]] tables to the config file or "
+                "from the console (see docs/sources.md); the console and API work meanwhile"
             )
         app = create_app(
             WebDeps(
@@ -369,13 +344,10 @@ async def run_node(
                 health=pipeline.health,
                 on_topics_changed=pipeline.reload_topics,
                 on_moderation_rules_changed=keeper.rules_changed,
-                sources=lambda: [] if demo else configured.snapshots(),
+                sources=roster.snapshots,
+                roster=roster,
                 ingest=pipeline,
-                webhooks={
-                    spec.name: spec.settings
-                    for spec in configured.specs
-                    if spec.kind == webhook.KIND and spec.enabled
-                },
+                webhooks=roster.webhooks,
                 secrets=SecretResolver(),
                 alerting=alerting.web if alerting else None,
                 live_backlog=config.web.live_backlog,

@@ -37,7 +37,8 @@ def test_parse_sources_builds_specs_with_defaults() -> None:
             {"name": "a", "kind": "bluesky", "stale_after_minutes": -1},
             "sources.a.stale_after_minutes",
         ),
-        ({"name": "a", "kind": "bluesky", "colour": "red"}, "sources.a"),
+        ({"name": "a", "kind": "bluesky", "colour": "red"}, "sources.a.colour"),
+        ({"name": "a", "kind": "bluesky", "langs": "en"}, "sources.a.langs"),
         ({"name": "a", "kind": "webhook", "secret": "hunter2"}, "sources.a.secret"),
     ],
 )

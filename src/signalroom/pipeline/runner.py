@@ -190,6 +190,8 @@ class Pipeline:
         self._submitted: set[asyncio.Future[SubmitResult]] = set()
         self._stop = asyncio.Event()
         self._running = False
+        self._pumps: dict[str, asyncio.Task[None]] = {}
+        self._waiting: list[Source] = []
 
     def reload_topics(self) -> None:
         """Recompile the topics from the store (called after a topic is saved or deleted);
@@ -214,7 +216,7 @@ class Pipeline:
         """Run until every source is exhausted or ``stop()`` is called; everything received
         by then is committed before this returns. With ``until_stopped`` it keeps running
         (taking submissions) after its sources are exhausted, until ``stop()``."""
-        names = [s.name for s in sources]
+        names = [s.name for s in [*sources, *self._waiting]]
         if len(set(names)) != len(names):
             raise ValueError(f"source names must be unique, got {names}")
         self._running = True
@@ -236,7 +238,8 @@ class Pipeline:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._process_loop())
                 group.create_task(self._write_loop())
-                pumps = [asyncio.create_task(self._pump(source)) for source in sources]
+                waiting, self._waiting = self._waiting, []
+                pumps = [self._start_pump(source) for source in [*sources, *waiting]]
                 stopper = asyncio.create_task(self._wait_for_stop())
                 pumps_done = asyncio.create_task(_join(pumps))
                 try:
@@ -245,9 +248,11 @@ class Pipeline:
                         return_when=asyncio.FIRST_COMPLETED,
                     )
                 finally:
-                    for task in [*pumps, stopper, pumps_done]:
+                    every = [*self._pumps.values(), stopper, pumps_done]
+                    self._pumps.clear()
+                    for task in every:
                         task.cancel()
-                    for task in [*pumps, stopper, pumps_done]:
+                    for task in every:
                         with contextlib.suppress(asyncio.CancelledError):
                             await task
                 # Only an orderly stop drains; a cancelled run stops where it is, and
@@ -269,6 +274,34 @@ class Pipeline:
 
     async def _wait_for_stop(self) -> None:
         await self._stop.wait()
+
+    def _start_pump(self, source: Source) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._pump(source), name=f"source {source.name}")
+        self._pumps[source.name] = task
+        return task
+
+    def add_source(self, source: Source) -> None:
+        """Start reading one more source (added from the console), from its stored
+        checkpoint: at once while running, else when ``run`` starts. Raises ValueError when
+        a source of that name runs already."""
+        if not self._running:
+            self._waiting.append(source)  # started by run()
+            return
+        running = self._pumps.get(source.name)
+        if running is not None and not running.done():
+            raise ValueError(f"a source named {source.name!r} is running already")
+        self._start_pump(source)
+
+    async def remove_source(self, name: str) -> None:
+        """Stop reading a source (removed or about to be replaced). What it delivered is
+        committed in order as usual and its checkpoint stays in the store, so a source
+        added again under the same name resumes where this one stopped."""
+        task = self._pumps.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._sources.pop(name, None)
 
     async def _pump(self, source: Source) -> None:
         health = self._sources.setdefault(source.name, SourceHealth(source.name, source.kind))

@@ -164,7 +164,8 @@ def parse_sources(tables: Sequence[Mapping[str, Any]]) -> list[SourceSpec]:
         try:
             settings = msgspec.convert(own, connector.settings, strict=False)
         except msgspec.ValidationError as err:
-            raise ConfigError(f"sources.{name}", _reword(str(err))) from err
+            where, what = _reword(str(err))
+            raise ConfigError(f"sources.{name}" + (f".{where}" if where else ""), what) from err
         connector.validate(name, settings)
         specs.append(SourceSpec(name, kind, settings, enabled, float(stale) * 60.0))
     return specs
@@ -173,12 +174,21 @@ def parse_sources(tables: Sequence[Mapping[str, Any]]) -> list[SourceSpec]:
 _AT: Final = re.compile(r"^(?P<what>.*) - at `\$\.?(?P<where>[^`]*)`$")
 
 
-def _reword(message: str) -> str:
-    """msgspec's "Expected `int`, got `str` - at `$.limit`" as "limit: expected int, got str"."""
-    message = message.replace("Object contains unknown field", "unknown setting")
-    message = message.replace("Object missing required field", "missing setting")
+def _reword(message: str) -> tuple[str, str]:
+    """msgspec's "Expected `int`, got `str` - at `$.limit`" as ("limit", "expected int, got
+    str"); "Object contains unknown field `colour`" as ("colour", "unknown setting")."""
     match = _AT.match(message)
     what, where = (match["what"], match["where"]) if match else (message, "")
+    for phrase, plain in _FIELD_PHRASES.items():
+        if what.startswith(phrase):
+            field = what.removeprefix(phrase).strip().strip("`")
+            where = f"{where}.{field}" if where else field
+            what = plain
     what = what.replace("`", "")
-    what = what[:1].lower() + what[1:]
-    return f"{where}: {what}" if where else what
+    return where, what[:1].lower() + what[1:]
+
+
+_FIELD_PHRASES: Final = {
+    "Object contains unknown field": "unknown setting",
+    "Object missing required field": "missing setting",
+}

@@ -7,8 +7,8 @@ web handlers and commands read from their own threads. Must not import a backend
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import msgspec
 
@@ -117,6 +117,15 @@ class PostFingerprint(msgspec.Struct, frozen=True):
     dup_group: str | None
 
 
+class StoredSourceTable(msgspec.Struct, frozen=True):
+    """A source added from the console or the API: its ``[[sources]]`` table, as given."""
+
+    name: str
+    table: dict[str, Any]
+    created_at: float
+    updated_at: float
+
+
 class StoreStats(msgspec.Struct, frozen=True):
     posts: int
     rejects: int
@@ -167,6 +176,21 @@ class Store(Protocol):
         ...
 
     def delete_topic(self, topic_id: int) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    # -- sources added at run time -------------------------------------------------------
+    def list_source_tables(self) -> list[StoredSourceTable]:
+        """The sources added from the console or the API, by name."""
+        ...
+
+    def put_source_table(
+        self, name: str, table: Mapping[str, Any], now: float
+    ) -> StoredSourceTable:
+        """Add or replace a source's table (the caller has checked it)."""
+        ...
+
+    def delete_source_table(self, name: str) -> None:
         """Raises NotFoundError."""
         ...
 

@@ -37,7 +37,7 @@ import sqlite3
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +76,14 @@ from signalroom.store.base import (
     PostPage,
     PostQuery,
     StoredReject,
+    StoredSourceTable,
     StoreStats,
     WriteBatch,
     WriteResult,
 )
 from signalroom.store.migrate import load_migrations, migrate
+
+_table_decoder: Final = msgspec.json.Decoder(dict[str, Any])
 
 BUSY_TIMEOUT_S: Final = 30.0
 MAX_PAGE: Final = 500
@@ -423,6 +426,40 @@ class SqliteStore:
                 if count < PURGE_CHUNK:
                     break
         return deleted["posts"]
+
+    # -- sources added at run time ---------------------------------------------------------
+    def list_source_tables(self) -> list[StoredSourceTable]:
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT name, body, created_at, updated_at FROM source_tables ORDER BY name"
+            ).fetchall()
+        )
+        return [
+            StoredSourceTable(name, _table_decoder.decode(body), created, updated)
+            for name, body, created, updated in rows
+        ]
+
+    def put_source_table(
+        self, name: str, table: Mapping[str, Any], now: float
+    ) -> StoredSourceTable:
+        _require_finite(now, "now")
+        body = msgspec.json.encode(dict(table)).decode()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO source_tables (name, body, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "body = excluded.body, updated_at = excluded.updated_at",
+                (name, body, now, now),
+            )
+            created = conn.execute(
+                "SELECT created_at FROM source_tables WHERE name = ?", (name,)
+            ).fetchone()[0]
+        return StoredSourceTable(name, _table_decoder.decode(body), created, now)
+
+    def delete_source_table(self, name: str) -> None:
+        with self._write() as conn:
+            if conn.execute("DELETE FROM source_tables WHERE name = ?", (name,)).rowcount == 0:
+                raise NotFoundError(f"no source named {name!r} was added here")
 
     # -- topics --------------------------------------------------------------------------
     def list_topics(self) -> list[Topic]:

@@ -13,6 +13,7 @@ from typing import Any
 from signalroom.bus.base import Broadcaster
 from signalroom.clock import Clock
 from signalroom.monitor.engine import AlertEngine
+from signalroom.pipeline.roster import SourceRoster
 from signalroom.secrets import SecretResolver
 from signalroom.sources.health import HealthSnapshot
 from signalroom.sources.webhook import WebhookSettings
@@ -49,9 +50,11 @@ class WebDeps:
     on_topics_changed: Callable[[], None]
     """Called (from a worker thread) after every topic create, update or delete."""
     on_moderation_rules_changed: Callable[[], None] = lambda: None
-    sources: Callable[[], list[HealthSnapshot]] = list
-    """The configured sources' health, now (called on the event loop)."""
     """Called on the event loop after a moderation rule is added or removed."""
+    sources: Callable[[], list[HealthSnapshot]] = list
+    """The running sources' health, now (called on the event loop)."""
+    roster: SourceRoster | None = None
+    """Adds, changes and removes sources at run time; None: the sources are the file's."""
     ingest: IngestSink | None = None
     """Where ``POST /api/ingest/{source}`` hands signed batches (the running pipeline)."""
     webhooks: Mapping[str, WebhookSettings] = field(default_factory=dict)

@@ -1,18 +1,21 @@
-"""``GET /api/sources``: how each configured source is doing, for the console and screens.
+"""``/api/sources``: how each source is doing, and sources added or changed at run time.
 
 A quiet chart must never be mistaken for no chatter: every source says whether it is
 connected, rate-limited, refused, failing or stale, since when, its last item, its rate
-over the last minute and its recent errors. Reads the health records the composition root
-hands in; must not touch a connector.
+over the last minute and its recent errors (the health records the composition root hands
+in). With a :class:`~signalroom.pipeline.roster.SourceRoster`, sources can also be added,
+changed, removed and tried from the console: a body is one ``[[sources]]`` table as JSON,
+checked like the configuration file's (secrets only as ``env:``/``file:`` references).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Body, FastAPI, Response
 
 from signalroom.clock import to_iso
+from signalroom.pipeline.roster import RosterEntry, SourceRoster
 from signalroom.sources.health import HealthSnapshot
 from signalroom.web.deps import WebDeps
 
@@ -37,7 +40,53 @@ def snapshot_json(health: HealthSnapshot) -> dict[str, Any]:
     }
 
 
+Table = Annotated[dict[str, Any], Body()]
+"""One ``[[sources]]`` table, as a JSON object."""
+
+
+def entry_json(entry: RosterEntry) -> dict[str, Any]:
+    """A source as the console lists it: its health when it runs, else why not."""
+    if entry.health is not None:
+        item = snapshot_json(entry.health.snapshot())
+    else:
+        status = "invalid" if entry.problem else "off" if not entry.enabled else "ingest"
+        item = {"name": entry.name, "kind": entry.kind, "status": status, "detail": entry.problem}
+    item["origin"] = entry.origin
+    item["enabled"] = entry.enabled
+    if entry.origin == "console":
+        item["table"] = dict(entry.table or {})
+        item["updated_at"] = None if entry.updated_at is None else to_iso(entry.updated_at)
+    return item
+
+
 def add_routes(app: FastAPI, deps: WebDeps) -> None:
+    roster = deps.roster
+
     @app.get("/api/sources", tags=["sources"])
     async def list_sources() -> dict[str, Any]:
-        return {"items": [snapshot_json(health) for health in deps.sources()]}
+        if roster is None:
+            return {"items": [snapshot_json(health) for health in deps.sources()]}
+        return {"items": [entry_json(entry) for entry in roster.entries()]}
+
+    if roster is not None:
+        _add_changes(app, roster)
+
+
+def _add_changes(app: FastAPI, roster: SourceRoster) -> None:
+    @app.post("/api/sources/check", tags=["sources"])
+    async def check_source(table: Table) -> dict[str, Any]:
+        verdict = await roster.check(table)
+        return {"ok": verdict.ok, "detail": verdict.detail}
+
+    @app.post("/api/sources", status_code=201, tags=["sources"])
+    async def add_source(table: Table) -> dict[str, Any]:
+        return entry_json(await roster.add(table))
+
+    @app.put("/api/sources/{name}", tags=["sources"])
+    async def replace_source(name: str, table: Table) -> dict[str, Any]:
+        return entry_json(await roster.replace(name, table))
+
+    @app.delete("/api/sources/{name}", status_code=204, tags=["sources"])
+    async def remove_source(name: str) -> Response:
+        await roster.remove(name)
+        return Response(status_code=204)
