@@ -13,7 +13,6 @@ the takeover screenshots are copied there (for docs/screenshots).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from signalroom.alerting import RoutingTable
 from signalroom.bus.memory import MemoryBroadcaster
@@ -34,8 +33,6 @@ from signalroom.store.sqlite import SqliteStore
 from signalroom.store.sqlite_alerts import SqliteAlertStore
 from signalroom.web.deps import AlertingDeps
 from tests.e2e.test_screen_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     WALL,
     _console_errors,
@@ -167,20 +164,6 @@ class Node:
             f"/api/alerts/{alert_id}/{action}", json={"by": by, "note": note}
         )
         assert response.status_code == 200, response.text
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium to run browser tests)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

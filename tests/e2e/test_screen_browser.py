@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 import pytest
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from signalroom.bus.memory import MemoryBroadcaster
 from signalroom.clock import ManualClock
@@ -206,22 +206,6 @@ def keep_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, Path(target) / name)
     return path
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    # Per test, not per module: Playwright's loop starts executor threads as it goes, and
-    # the leak guard must see them gone when each test ends.
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium to run browser tests)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

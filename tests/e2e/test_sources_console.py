@@ -5,6 +5,8 @@ survives a restart, and is removed. The feed it reads is a fake on loopback."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.node import Node, running_node
+from tests.e2e.test_alerts_browser import CONSOLE, new_page
 from tests.e2e.test_sources_restart import LoopThread, wait_until
 from tests.sources.fakes.feeds import Entry, FakeFeedHost, Feed
 
@@ -172,3 +176,60 @@ def test_a_source_added_from_the_console_runs_at_once_and_after_a_restart(
         late = wire.publish(1)
         time.sleep(1.0)
         assert not set(late) & set(stored_urls(node))
+
+
+def test_a_person_adds_tries_switches_off_and_removes_a_source_in_the_console(
+    wire: Wire, browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INBOX_SECRET", "s" * 32)
+    errors: list[str] = []
+    with start(tmp_path) as node, httpx.Client(base_url=node.base, timeout=40) as api:
+        assert api.post("/api/topics", json={"name": "Acme", "query": "acme"}).status_code == 201
+        first = wire.publish(2)
+        page = new_page(browser, tmp_path, errors, dict(CONSOLE))
+        try:
+            page.goto(f"{node.base}/")
+            expect(page.locator(".source[data-name='inbox']")).to_contain_text("takes posts")
+            page.click("#add-source")
+            expect(page.locator("#source-dialog")).to_be_visible()
+            page.select_option("#s-kind", "rss")
+            page.fill("#s-name", "press")
+            settings = {k: v for k, v in wire.table().items() if k not in ("name", "kind")}
+
+            # A wrong setting is named, in place; nothing is saved.
+            page.fill("#s-settings", json.dumps({**settings, "poll_interval_s": "often"}))
+            page.click("#s-save")
+            expect(page.locator("#source-error")).to_have_text(
+                "poll_interval_s: expected float, got str"
+            )
+            expect(page.locator("#s-settings")).to_have_class(re.compile("invalid"))
+
+            page.fill("#s-settings", json.dumps(settings))
+            page.click("#s-try")
+            expect(page.locator("#source-verdict")).to_have_attribute("data-state", "ok")
+            expect(page.locator("#source-verdict")).to_contain_text("Works")
+            page.click("#s-save")
+            expect(page.locator("#source-dialog")).to_be_hidden()
+            press = page.locator(".source[data-name='press']")
+            expect(press).to_contain_text("press · live", timeout=20_000)
+            wait_until(node, lambda: set(first) <= set(stored_urls(node)), lambda: "stories")
+
+            # The file's source is not editable here; the console's opens its editor.
+            expect(page.locator(".source[data-name='inbox'] button")).to_have_count(0)
+            press.locator("button").click()
+            expect(page.locator("#source-dialog-title")).to_have_text("Source “press”")
+            expect(page.locator("#s-name")).to_be_disabled()
+            page.uncheck("#s-enabled")
+            page.click("#s-save")
+            expect(press).to_contain_text("switched off")
+            assert api.get("/api/sources").json()["items"][1]["table"]["enabled"] is False
+
+            press.locator("button").click()
+            page.click("#s-remove")
+            expect(page.locator("#s-remove")).to_have_text("Click again to remove")
+            page.click("#s-remove")
+            expect(press).to_have_count(0)
+            assert [i["name"] for i in api.get("/api/sources").json()["items"]] == ["inbox"]
+        finally:
+            page.context.close()
+    assert not errors, f"the page logged errors: {errors}"

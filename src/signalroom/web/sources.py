@@ -65,8 +65,11 @@ def add_routes(app: FastAPI, deps: WebDeps) -> None:
     @app.get("/api/sources", tags=["sources"])
     async def list_sources() -> dict[str, Any]:
         if roster is None:
-            return {"items": [snapshot_json(health) for health in deps.sources()]}
-        return {"items": [entry_json(entry) for entry in roster.entries()]}
+            return {
+                "items": [snapshot_json(health) for health in deps.sources()],
+                "editable": False,
+            }
+        return {"items": [entry_json(entry) for entry in roster.entries()], "editable": True}
 
     if roster is not None:
         _add_changes(app, roster)

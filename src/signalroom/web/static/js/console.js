@@ -8,7 +8,8 @@ import { AlertBook } from "./alertfmt.js";
 import { api, ApiError, qs, seconds } from "./api.js";
 import { compact, grouped, percent, relativeTime, toMs, withAlpha } from "./format.js";
 import { connectLive } from "./live.js";
-import { fetchSources, renderSourceList } from "./sourcehealth.js";
+import { fetchSourceList, renderSourceList } from "./sourcehealth.js";
+import { SourceEditor } from "./sourceedit.js";
 import { $, el, MAX_SIGNER_CHARS, readSigner, showConnection, toast, writeSigner } from "./ui.js";
 
 const MINUTE = 60_000;
@@ -923,10 +924,20 @@ async function remove() {
 }
 
 // -- start --------------------------------------------------------------------------------
+let sourceEditor = null;
+
 async function loadSources() {
-  const items = await fetchSources();
-  $("sources-box").hidden = !items || items.length === 0;
-  if (items) renderSourceList($("source-list"), items, now());
+  const answer = await fetchSourceList();
+  const items = answer?.items ?? null;
+  const editable = Boolean(answer?.editable);
+  $("sources-box").hidden = !items || (items.length === 0 && !editable);
+  $("add-source").hidden = !editable;
+  $("sources-empty").hidden = !items || items.length > 0;
+  if (editable && !sourceEditor) sourceEditor = new SourceEditor({ onChanged: loadSources, toast });
+  if (items) {
+    const open = sourceEditor ? (item) => sourceEditor.openExisting(item) : null;
+    renderSourceList($("source-list"), items, now(), open);
+  }
 }
 
 function start() {
@@ -969,6 +980,7 @@ function start() {
   setInterval(refreshTimes, 10000);
   setInterval(loadCounts, 60000);
   setInterval(loadStats, 30000);
+  $("add-source").addEventListener("click", () => sourceEditor?.openNew());
   loadSources();
   setInterval(loadSources, 15000);
   connectLive({ onEvent, onState: setConnection });

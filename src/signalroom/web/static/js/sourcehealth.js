@@ -12,12 +12,21 @@ const WORDS = {
   failing: "failing, retrying",
   stale: "no new items",
   stopped: "stopped",
+  off: "switched off",
+  ingest: "takes posts",
+  invalid: "not running: fix its settings",
 };
 const BAD = new Set(["rate_limited", "auth_failed", "failing", "stale", "stopped"]);
 
 export async function fetchSources() {
+  return (await fetchSourceList())?.items ?? null;
+}
+
+/** ``{items, editable}``: editable when sources can be added from the console. */
+export async function fetchSourceList() {
   try {
-    return (await api("/api/sources")).items;
+    const answer = await api("/api/sources");
+    return { items: answer.items, editable: Boolean(answer.editable) };
   } catch {
     return null; // an older server, or offline: say nothing rather than something wrong
   }
@@ -43,15 +52,29 @@ export function describe(source, nowMs) {
 
 export const isBad = (source) => BAD.has(source.status);
 
-/** The console's list: a dot, the name, what it is doing, the last error on hover. */
-export function renderSourceList(list, items, nowMs) {
+/** The console's list: a dot, the name, what it is doing, the last error on hover. A source
+ * added from the console opens its editor (``onOpen``); the file's say where they live. */
+export function renderSourceList(list, items, nowMs, onOpen = null) {
   list.replaceChildren(
     ...items.map((source) => {
       const li = el("li", "source");
       li.dataset.status = source.status;
-      li.append(el("span", "source-dot"), el("span", "source-line", describe(source, nowMs)));
+      li.dataset.name = source.name;
+      const line = el("span", "source-line", describe(source, nowMs));
+      if (onOpen && source.origin === "console") {
+        const open = el("button", "source-open");
+        open.type = "button";
+        open.append(el("span", "source-dot"), line);
+        open.addEventListener("click", () => onOpen(source));
+        li.append(open);
+      } else {
+        li.append(el("span", "source-dot"), line);
+      }
       const last = source.recent_errors?.[source.recent_errors.length - 1];
-      li.title = [source.kind, source.detail, last ? `last error: ${last.detail}` : ""].filter(Boolean).join(" · ");
+      const origin = source.origin === "config" ? "in the configuration file" : "";
+      li.title = [source.kind, origin, source.detail, last ? `last error: ${last.detail}` : ""]
+        .filter(Boolean)
+        .join(" · ");
       return li;
     }),
   );
