@@ -205,15 +205,19 @@ def test_sources_list_and_test_say_what_works_and_why_not(
 ) -> None:
     config = tmp_path / "signalroom.toml"
     config.write_text(SOURCES_TOML.format(port=_closed_port()), encoding="utf-8")
-    assert main(["sources", "list", "--config", str(config)]) == 0
-    assert capsys.readouterr().out.split() == [
-        "bluesky",
-        "bluesky",
-        "enabled",
-        "partner",
-        "webhook",
-        "enabled",
+    data = tmp_path / "data"
+    store = SqliteStore.open(data / "signalroom.db")
+    table = {"name": "press", "kind": "rss", "feeds": [f"http://127.0.0.1:{_closed_port()}/f"]}
+    store.put_source_table("press", table, 1_700_000_000.0)  # added in the console
+    store.close()
+    assert main(["sources", "list", "--config", str(config), "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "bluesky                  bluesky      enabled   config file",
+        "partner                  webhook      enabled   config file",
+        "press                    rss          enabled   added in the console",
     ]
+    assert main(["sources", "test", "press", "--config", str(config), "--data-dir", str(data)]) == 1
+    assert "press" in capsys.readouterr().out
 
     monkeypatch.delenv("SIGNALROOM_TEST_PARTNER_KEY", raising=False)
     assert main(["sources", "test", "partner", "--config", str(config)]) == 1

@@ -181,13 +181,18 @@ def _parser() -> argparse.ArgumentParser:
     sources = commands.add_parser(
         "sources", help="the configured sources ([[sources]] in the config file)"
     ).add_subparsers(title="sources commands", metavar="COMMAND")
-    sources_list = sources.add_parser("list", help="list the configured sources")
+    sources_list = sources.add_parser(
+        "list", help="list the sources: the config file's and those added from the console"
+    )
     sources_list.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    sources_list.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="data directory (for sources added there)"
+    )
     sources_list.set_defaults(handler=_sources_list)
     sources_test = sources.add_parser(
         "test", help="check at once whether a configured source works, and why not"
     )
-    sources_test.add_argument("name", metavar="NAME", help="the source's name in the config")
+    sources_test.add_argument("name", metavar="NAME", help="the source's name")
     sources_test.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
     sources_test.add_argument(
         "--data-dir", type=Path, metavar="DIR", help="data directory (for the topics)"
@@ -643,18 +648,27 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _sources_list(args: argparse.Namespace, out: TextIO) -> int:
+    from signalroom.service import source_tables
     from signalroom.sources.registry import CONNECTORS, parse_sources
 
-    specs = parse_sources(_config(args).sources)
-    if not specs:
-        print("No sources configured. Add [[sources]] tables to the config file", file=out)
-        print("(see docs/sources.md). Kinds:", file=out)
+    config = _config(args)
+    tables = source_tables(config)
+    if not tables:
+        print("No sources yet. Add [[sources]] tables to the config file, or add them", file=out)
+        print("from the console (see docs/sources.md). Kinds:", file=out)
         for kind, connector in sorted(CONNECTORS.items()):
             print(f"  {kind:<12} {connector.summary}", file=out)
         return 0
-    for spec in specs:
+    parse_sources(config.sources)  # a bad table in the file is an error here too
+    for table, origin in tables:
+        try:
+            (spec,) = parse_sources([table])
+        except ConfigError as err:
+            print(f"{table.get('name')!s:<24} {table.get('kind')!s:<12} invalid: {err}", file=out)
+            continue
         state = "enabled" if spec.enabled else "disabled"
-        print(f"{spec.name:<24} {spec.kind:<12} {state}", file=out)
+        where = "config file" if origin == "config" else "added in the console"
+        print(f"{spec.name:<24} {spec.kind:<12} {state:<9} {where}", file=out)
     return 0
 
 

@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import webbrowser
-from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,13 +95,32 @@ def provision_demo_topics(store: Store, clock: Clock) -> int:
     return created
 
 
+def source_tables(config: Config) -> list[tuple[Mapping[str, Any], str]]:
+    """Every source's ``[[sources]]`` table with where it was defined: ``config`` (the
+    file), then ``console`` (added at run time, stored in the data directory if there is
+    one; a name the file uses is the file's)."""
+    tables: list[tuple[Mapping[str, Any], str]] = [(t, "config") for t in config.sources]
+    path = data_path(config)
+    if path.exists():
+        store = SqliteStore.open(path)
+        try:
+            stored = store.list_source_tables()
+        finally:
+            store.close()
+        names = {t.get("name") for t in config.sources}
+        tables += [(t.table, "console") for t in stored if t.name not in names]
+    return tables
+
+
 async def check_source(config: Config, name: str, *, timeout_s: float = 30.0) -> SourceCheck:
-    """Whether the configured source ``name`` works, and why not (``sources test``)."""
-    specs = {spec.name: spec for spec in parse_sources(config.sources)}
-    spec = specs.get(name)
-    if spec is None:
-        known = ", ".join(sorted(specs)) or "none configured"
+    """Whether source ``name`` (of the file, or added from the console) works, and why not
+    (``sources test``)."""
+    tables = {str(t.get("name")): t for t, _ in source_tables(config)}
+    table = tables.get(name)
+    if table is None:
+        known = ", ".join(sorted(tables)) or "none configured"
         return SourceCheck(ok=False, detail=f"no source named {name!r} (sources: {known})")
+    (spec,) = parse_sources([table])
     clock = SystemClock()
     if spec.connector.build is None:
         return webhook.check(spec.name, spec.settings, SecretResolver())
