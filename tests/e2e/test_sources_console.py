@@ -194,6 +194,15 @@ def test_a_person_adds_tries_switches_off_and_removes_a_source_in_the_console(
             expect(page.locator("#source-dialog")).to_be_visible()
             page.select_option("#s-kind", "rss")
             page.fill("#s-name", "press")
+            # What the kind takes is beside the JSON; a click adds a setting with its default.
+            page.click("#kind-doc summary")
+            poll = page.locator(
+                "#kind-settings tr", has=page.locator("button", has_text="max_age_s")
+            )
+            expect(poll.locator("td").nth(2)).to_have_text("172800")
+            expect(poll).to_contain_text("not press hits any more")
+            poll.locator("button").click()
+            assert json.loads(page.input_value("#s-settings"))["max_age_s"] == 172800
             settings = {k: v for k, v in wire.table().items() if k not in ("name", "kind")}
 
             # A wrong setting is named, in place; nothing is saved.

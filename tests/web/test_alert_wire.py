@@ -10,9 +10,9 @@ from signalroom.alerting.escalation import EscalationState
 from signalroom.alerting.model import Alert
 from signalroom.alerting.outbox import OutboxMessage
 from signalroom.detectors.base import Finding
+from signalroom.fielddocs import field_help
 from signalroom.store.alerts import AlertRecord
 from signalroom.web.alert_wire import alert_event, alert_json, number, outbox_json, routing_json
-from signalroom.web.setting_help import field_help
 
 T = 1_699_920_000.0
 

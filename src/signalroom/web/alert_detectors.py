@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from signalroom.errors import ValidationError
+from signalroom.fielddocs import field_help
 from signalroom.models import Rollup
 from signalroom.monitor.backtest import MAX_BACKTEST_S, BacktestDetector, backtest
 from signalroom.monitor.settings import (
@@ -38,7 +39,6 @@ from signalroom.web.alert_input import choice_field, instant_field, invalid
 from signalroom.web.alert_wire import backtest_json, detector_json, settings_values
 from signalroom.web.deps import AlertingDeps, WebDeps
 from signalroom.web.errors import ApiError, bad_request
-from signalroom.web.setting_help import field_help
 from signalroom.web.topics import TopicId
 
 BACKTEST_DETECTORS: Final[tuple[BacktestDetector, ...]] = ("spike", "sentiment", "keyword")

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import Body, FastAPI, Response
 
 from signalroom.clock import to_iso
 from signalroom.pipeline.roster import RosterEntry, SourceRoster
 from signalroom.sources.health import HealthSnapshot
+from signalroom.sources.registry import CONNECTORS
+from signalroom.sources.settings_doc import COMMON, describe
 from signalroom.web.deps import WebDeps
 
 
@@ -61,6 +64,21 @@ def entry_json(entry: RosterEntry) -> dict[str, Any]:
 
 def add_routes(app: FastAPI, deps: WebDeps) -> None:
     roster = deps.roster
+
+    @app.get("/api/sources/kinds", tags=["sources"])
+    async def source_kinds() -> dict[str, Any]:
+        """Every kind of source, with what its table takes (for the console's editor)."""
+        return {
+            "common": msgspec.to_builtins(COMMON),
+            "items": [
+                {
+                    "kind": kind,
+                    "summary": connector.summary,
+                    "settings": msgspec.to_builtins(describe(connector.settings)),
+                }
+                for kind, connector in CONNECTORS.items()
+            ],
+        }
 
     @app.get("/api/sources", tags=["sources"])
     async def list_sources() -> dict[str, Any]:

@@ -35,8 +35,10 @@ export class SourceEditor {
     this.toast = toast;
     this.editing = null; // the name of the source being changed, or null: a new one
     this.removeArmedUntil = 0;
+    this.kinds = null; // what each kind takes, from /api/sources/kinds (loaded once)
     $("s-kind").addEventListener("change", () => {
       if (!this.editing) this.fillTemplate();
+      this.renderKindDoc();
     });
     $("s-try").addEventListener("click", () => this.tryIt());
     $("s-cancel").addEventListener("click", () => $("source-dialog").close());
@@ -80,6 +82,70 @@ export class SourceEditor {
     this.show();
   }
 
+  /** The chosen kind's settings beside the JSON: type, default, meaning; a click on a
+   * setting's name adds it with its default. */
+  async renderKindDoc() {
+    if (!this.kinds) {
+      try {
+        this.kinds = await api("/api/sources/kinds");
+      } catch {
+        return; // the editor works without its reference
+      }
+    }
+    const kind = this.kinds.items.find((item) => item.kind === $("s-kind").value);
+    $("kind-doc").hidden = !kind;
+    if (!kind) return;
+    const label = $("s-kind").selectedOptions[0]?.textContent || kind.kind;
+    $("kind-doc-title").textContent = `What a ${label} source takes`;
+    $("kind-summary").textContent = kind.summary;
+    const rows = [];
+    const add = (setting, depth, parent) => {
+      const row = document.createElement("tr");
+      row.className = depth ? "nested" : "";
+      const name = document.createElement("td");
+      if (depth === 0) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "setting-name";
+        button.textContent = setting.name;
+        button.title = "Add it to the settings with its default";
+        button.addEventListener("click", () => this.addSetting(setting));
+        name.append(button);
+      } else {
+        name.append(text(`${parent}.`, "dim"), text(setting.name, "code"));
+      }
+      if (setting.required) name.append(text(" required", "required"));
+      const type = document.createElement("td");
+      type.textContent = setting.type;
+      const fallback = document.createElement("td");
+      fallback.append(text(setting.required ? "" : JSON.stringify(setting.default), "code"));
+      const doc = document.createElement("td");
+      doc.append(...withCode(setting.doc));
+      row.append(name, type, fallback, doc);
+      rows.push(row);
+      for (const inner of setting.fields || []) add(inner, depth + 1, setting.name);
+    };
+    for (const setting of kind.settings) add(setting, 0, "");
+    $("kind-settings").replaceChildren(...rows);
+  }
+
+  addSetting(setting) {
+    let settings;
+    try {
+      settings = JSON.parse($("s-settings").value || "{}");
+    } catch (err) {
+      this.say(`The settings are not JSON: ${err.message}`, "s-settings");
+      return;
+    }
+    if (settings === null || typeof settings !== "object" || Array.isArray(settings)) return;
+    if (!(setting.name in settings)) {
+      settings[setting.name] = setting.required ? (setting.type === "text" ? "" : []) : setting.default;
+      $("s-settings").value = JSON.stringify(settings, null, 2);
+      this.verdict(null);
+    }
+    $("s-settings").focus();
+  }
+
   fillTemplate() {
     $("s-settings").value = JSON.stringify(TEMPLATES[$("s-kind").value] || {}, null, 2);
   }
@@ -87,6 +153,7 @@ export class SourceEditor {
   show() {
     this.say(null);
     this.verdict(null);
+    this.renderKindDoc();
     const dialog = $("source-dialog");
     if (!dialog.open) dialog.showModal();
   }
@@ -197,4 +264,21 @@ export class SourceEditor {
     box.textContent = text || "";
     box.dataset.state = state || "";
   }
+}
+
+function text(content, className) {
+  const span = document.createElement("span");
+  span.className = className;
+  span.textContent = content;
+  return span;
+}
+
+/** "Seconds between `a` and `b`" as text and <code> nodes (never HTML). */
+function withCode(doc) {
+  return (doc || "").split("`").map((part, index) => {
+    if (index % 2 === 0) return document.createTextNode(part);
+    const code = document.createElement("code");
+    code.textContent = part;
+    return code;
+  });
 }

@@ -1,11 +1,11 @@
-"""What each detector setting does, in one sentence a person tuning it can read.
+"""What each setting does, in one sentence a person can read: the attribute docstrings.
 
-The detectors document every setting with the string literal under its field (an
-attribute docstring). Python keeps no such string at run time, so this module reads the
-settings class's source once and pairs each field with the string that follows it. The
+Detectors and connectors document every setting with the string literal under its field
+(an attribute docstring). Python keeps no such string at run time, so this module reads
+the settings class's source once and pairs each field with the string that follows it. The
 help shown in the console is then the help in the code: one text, never two that drift.
 Must not change settings; returns an empty map when the source is not available (a
-frozen build), which the console shows as "no help".
+frozen build), which the console shows as "no help". Imports nothing of Signalroom.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ _cache: dict[type, dict[str, str]] = {}
 
 
 def field_help(settings_type: type) -> dict[str, str]:
-    """``{field name: its docstring, whitespace collapsed}`` for a dataclass's fields."""
+    """``{field name: its docstring, whitespace collapsed}`` for a class's annotated fields
+    (a dataclass or a msgspec struct)."""
     found = _cache.get(settings_type)
     if found is None:
         found = _cache[settings_type] = _read_help(settings_type)
