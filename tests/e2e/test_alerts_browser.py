@@ -225,8 +225,11 @@ def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> It
 
 def open_alerts(page: Page, node: Node, fragment: str = "") -> None:
     page.goto(f"{node.server.base}/alerts{fragment}")
+    # Live, and done loading what the connection's hello asked for: a change made after
+    # this reaches the page only as a live event.
     page.wait_for_function(
         "() => window.signalroom?.connection === 'live' && window.signalroom.enabled === true"
+        " && window.signalroom.syncs >= 1"
     )
 
 

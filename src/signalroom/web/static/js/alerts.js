@@ -37,6 +37,7 @@ const state = {
   signer: readSigner(),
   offsetMs: 0,
   connection: "connecting",
+  syncs: 0,
   enabled: null, // is alerting served? null until the first answer
   filter: "active",
   list: new AlertBook(), // what the list shows (the filter's alerts)
@@ -105,7 +106,7 @@ async function loadAll() {
   const ok = await loadList();
   if (!ok) return;
   await Promise.all([loadTopics(), loadTeamsAndPolicies(), loadRouting(), loadSilences()]);
-  if (state.selected) loadDetail(state.selected);
+  if (state.selected) await loadDetail(state.selected);
   showTab();
 }
 
@@ -1492,7 +1493,8 @@ function onEvent(event) {
   if (event.type === "hello") {
     const server = toMs(event.server_time);
     if (Number.isFinite(server)) state.offsetMs = server - Date.now();
-    loadAll();
+    // Counted once done: from then on the page has everything up to this connection.
+    loadAll().finally(() => (state.syncs += 1));
   } else if (event.type === "gap") {
     loadAll();
   } else if (event.type === "alert" && event.item) {
@@ -1565,6 +1567,10 @@ window.signalroom = {
   },
   get selected() {
     return state.selected;
+  },
+  /** Loads done after a (re)connection's hello. */
+  get syncs() {
+    return state.syncs;
   },
   get backtests() {
     return state.backtests;
