@@ -40,15 +40,12 @@ from signalroom.notify.channels import ChannelDirectory
 from signalroom.notify.dispatcher import Dispatcher
 from signalroom.notify.retry import RetryPolicy
 from signalroom.pipeline.moderation import ModerationKeeper
-from signalroom.pipeline.roster import SourceRoster
+from signalroom.pipeline.roster import SourceRoster, shown_stored
 from signalroom.pipeline.runner import Pipeline
 from signalroom.secrets import SecretResolver
-from signalroom.sources import webhook
 from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.demo import DemoScenario, DemoSource, default_topics
-from signalroom.sources.deps import SourceDeps
-from signalroom.sources.health import SourceHealth
-from signalroom.sources.registry import parse_sources
+from signalroom.sources.registry import check_spec, parse_sources
 from signalroom.store.alerts import AlertStore
 from signalroom.store.base import Store
 from signalroom.store.sqlite import SqliteStore
@@ -99,46 +96,42 @@ def source_tables(config: Config) -> list[tuple[Mapping[str, Any], str]]:
     """Every source's ``[[sources]]`` table with where it was defined: ``config`` (the
     file), then ``console`` (added at run time, stored in the data directory if there is
     one; a name the file uses is the file's)."""
+    with _existing_store(config) as store:
+        return _source_tables(config, store)
+
+
+def _source_tables(config: Config, store: Store | None) -> list[tuple[Mapping[str, Any], str]]:
     tables: list[tuple[Mapping[str, Any], str]] = [(t, "config") for t in config.sources]
-    path = data_path(config)
-    if path.exists():
-        store = SqliteStore.open(path)
-        try:
-            stored = store.list_source_tables()
-        finally:
-            store.close()
-        names = {t.get("name") for t in config.sources}
-        tables += [(t.table, "console") for t in stored if t.name not in names]
+    if store is not None:
+        shown, _ = shown_stored(config.sources, store.list_source_tables())
+        tables += [(t.table, "console") for t in shown]
     return tables
+
+
+@contextlib.contextmanager
+def _existing_store(config: Config) -> Iterator[Store | None]:
+    """The data directory's store when there is one (a command must not create it)."""
+    path = data_path(config)
+    store = SqliteStore.open(path) if path.exists() else None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()
 
 
 async def check_source(config: Config, name: str, *, timeout_s: float = 30.0) -> SourceCheck:
     """Whether source ``name`` (of the file, or added from the console) works, and why not
     (``sources test``)."""
-    tables = {str(t.get("name")): t for t, _ in source_tables(config)}
-    table = tables.get(name)
-    if table is None:
-        known = ", ".join(sorted(tables)) or "none configured"
-        return SourceCheck(ok=False, detail=f"no source named {name!r} (sources: {known})")
-    (spec,) = parse_sources([table])
-    clock = SystemClock()
-    if spec.connector.build is None:
-        return webhook.check(spec.name, spec.settings, SecretResolver())
-    path = data_path(config)
-    store = SqliteStore.open(path) if path.exists() else None
-    try:
+    with _existing_store(config) as store:
+        tables = {str(t.get("name")): t for t, _ in _source_tables(config, store)}
+        table = tables.get(name)
+        if table is None:
+            known = ", ".join(sorted(tables)) or "none configured"
+            return SourceCheck(ok=False, detail=f"no source named {name!r} (sources: {known})")
+        (spec,) = parse_sources([table])
         topics: Callable[[], Sequence[Topic]] = store.list_topics if store else list
-        health = SourceHealth(spec.name, spec.kind, clock, stale_after_s=spec.stale_after_s)
-        source = spec.connector.build(
-            spec.name, spec.settings, SourceDeps(clock, SecretResolver(), health, topics)
-        )
-        try:
-            return await asyncio.wait_for(source.check(), timeout_s)
-        except TimeoutError:
-            return SourceCheck(ok=False, detail=f"no answer within {timeout_s:.0f} s")
-    finally:
-        if store is not None:
-            store.close()
+        return await check_spec(spec, SystemClock(), SecretResolver(), topics, timeout_s=timeout_s)
 
 
 ACK_KEY_FILENAME = "ack.key"

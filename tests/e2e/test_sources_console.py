@@ -110,6 +110,11 @@ def test_a_source_added_from_the_console_runs_at_once_and_after_a_restart(
         assert missing.status_code == 200
         assert missing.json()["ok"] is False
         assert "press" not in sources(node)
+        # A webhook has nothing to connect to; trying it says whether its key can be read.
+        partner = {"name": "partner", "kind": "webhook", "secret": "env:SIGNALROOM_UNSET_KEY"}
+        unset = api.post("/api/sources/check", json=partner).json()
+        assert unset["ok"] is False
+        assert "SIGNALROOM_UNSET_KEY is not set" in unset["detail"]
 
         # Checked like the file: the field is named; a secret must be a reference.
         bad = [

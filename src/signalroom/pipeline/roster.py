@@ -32,7 +32,7 @@ from signalroom.sources import webhook
 from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.deps import SourceDeps
 from signalroom.sources.health import HealthSnapshot, SourceHealth
-from signalroom.sources.registry import SourceSpec, parse_sources
+from signalroom.sources.registry import SourceSpec, check_spec, parse_sources
 from signalroom.sources.webhook import WebhookSettings
 from signalroom.store.base import Store, StoredSourceTable
 
@@ -93,14 +93,14 @@ class SourceRoster:
             source = self._admit(spec, "config", None)
             if source is not None:
                 built.append(source)
-        for stored in self._store.list_source_tables():
-            if stored.name in self._entries:
-                log.warning(
-                    "source %s added from the console is hidden by the configuration file's "
-                    "source of that name",
-                    stored.name,
-                )
-                continue
+        shown, hidden = shown_stored(self._config_tables, self._store.list_source_tables())
+        for stored in hidden:
+            log.warning(
+                "source %s added from the console is hidden by the configuration file's "
+                "source of that name",
+                stored.name,
+            )
+        for stored in shown:
             try:
                 spec = self.check_table(stored.table, name=stored.name)
             except (ConfigError, ConflictError, ValidationError) as err:
@@ -193,20 +193,9 @@ class SourceRoster:
         yet): checked, then the connector's own check, within 30 s. Raises
         ValidationError or ConflictError for a table that does not pass."""
         spec = self.check_table(table)
-        build = spec.connector.build
-        if build is None:
-            return SourceCheck(
-                ok=True, detail=f"{spec.kind}: nothing to connect to; it takes posts"
-            )
-        health = SourceHealth(spec.name, spec.kind, self._clock, stale_after_s=spec.stale_after_s)
-        source = build(
-            spec.name, spec.settings, SourceDeps(self._clock, self._secrets, health, self._topics)
+        return await check_spec(
+            spec, self._clock, self._secrets, self._topics, timeout_s=CHECK_TIMEOUT_S
         )
-        try:
-            async with asyncio.timeout(CHECK_TIMEOUT_S):
-                return await source.check()
-        except TimeoutError:
-            return SourceCheck(ok=False, detail=f"no answer within {CHECK_TIMEOUT_S:g} s")
 
     # -- inside ------------------------------------------------------------------------------
     def _console_entry(self, name: str) -> RosterEntry:
@@ -262,6 +251,15 @@ class SourceRoster:
             updated_at=None if stored is None else stored.updated_at,
         )
         return source
+
+
+def shown_stored(
+    config_tables: Sequence[Mapping[str, Any]], stored: Sequence[StoredSourceTable]
+) -> tuple[list[StoredSourceTable], list[StoredSourceTable]]:
+    """Stored (console) sources split into those shown and those hidden because the
+    configuration file names a source the same: the file's wins."""
+    names = {t.get("name") for t in config_tables}
+    return [t for t in stored if t.name not in names], [t for t in stored if t.name in names]
 
 
 class _Webhooks(Mapping[str, WebhookSettings]):

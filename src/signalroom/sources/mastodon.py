@@ -324,7 +324,8 @@ class MastodonSource:
                 async with self._socket(streaming, token) as ws:
                     for channel in channels:
                         await ws.send(channel.subscription())
-            for channel in channels if instance.transport == "sse" else ():
+                channels = []  # the socket carried them all: no SSE stream to open
+            for channel in channels:
                 url = streaming + _SSE_PATHS[channel.stream.stream]
                 async with client.stream(
                     "GET", url, params=channel.sse_params(), headers=headers

@@ -16,6 +16,7 @@ requests instead of streaming; they are listed and tested like the others.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +24,14 @@ from typing import Any, Final
 
 import msgspec
 
+from signalroom.clock import Clock
 from signalroom.errors import ConfigError
+from signalroom.models import Topic
+from signalroom.secrets import SecretResolver
 from signalroom.sources import bluesky, feeds, hackernews, mastodon, reddit, webhook, x, youtube
-from signalroom.sources.base import Source
+from signalroom.sources.base import Source, SourceCheck
 from signalroom.sources.deps import SourceDeps
+from signalroom.sources.health import SourceHealth
 
 _NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}$")
 _COMMON: Final = frozenset({"name", "kind", "enabled", "stale_after_minutes"})
@@ -192,3 +197,26 @@ _FIELD_PHRASES: Final = {
     "Object contains unknown field": "unknown setting",
     "Object missing required field": "missing setting",
 }
+
+
+async def check_spec(
+    spec: SourceSpec,
+    clock: Clock,
+    secrets: SecretResolver,
+    topics: Callable[[], Sequence[Topic]],
+    *,
+    timeout_s: float = 30.0,
+) -> SourceCheck:
+    """Whether a checked source works, and why not: the connector's own check within
+    ``timeout_s`` (a webhook source: whether its key can be read). ``sources test`` and
+    the console's *Try it* both ask this."""
+    build = spec.connector.build
+    if build is None:
+        return webhook.check(spec.name, spec.settings, secrets)
+    health = SourceHealth(spec.name, spec.kind, clock, stale_after_s=spec.stale_after_s)
+    source = build(spec.name, spec.settings, SourceDeps(clock, secrets, health, topics))
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await source.check()
+    except TimeoutError:
+        return SourceCheck(ok=False, detail=f"no answer within {timeout_s:.0f} s")
